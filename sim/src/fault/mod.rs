@@ -1,0 +1,1 @@
+//! Fault injection: plans and points. A plan decides; it never applies.

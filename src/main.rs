@@ -1,0 +1,3 @@
+//! The `asynclife` command line.
+
+fn main() {}
