@@ -1,5 +1,47 @@
-//! asynclife-sim: the deterministic simulation engine of asynclife.
+//! asynclife-sim: a deterministic simulation engine for async lifecycle bugs.
+//!
+//! Code under test is written against [`rt`], a tokio-shaped facade (spawn, sleep, timeout,
+//! interval, blocking, randomness). [`Sim::run`] runs it on a single-threaded executor whose
+//! clock is virtual and whose every scheduling choice comes from one seed, so a seed replays
+//! bit for bit. Outside a simulation the same `rt` calls go to tokio.
+//!
+//! Module map:
+//! - [`runtime`] (via [`Sim`]): the executor, virtual time, scheduling policies;
+//! - [`rt`]: the facade the code under test calls;
+//! - [`check`]: violations, detectors and invariants;
+//! - [`trace`]: events, the trace hash, renderers;
+//! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store.
+//!
+//! ```
+//! use asynclife_sim::{rt, Sim, SimConfig, ViolationKind};
+//! use std::time::Duration;
+//!
+//! // A fire-and-forget task that panics: nobody will ever know, except the detector.
+//! let report = Sim::new(SimConfig::with_seed(1)).run(|| async {
+//!     drop(rt::spawn("fire-and-forget", async { panic!("lost") }));
+//!     rt::sleep(Duration::from_millis(10)).await;
+//! });
+//! assert!(report.has(&ViolationKind::UnobservedPanic));
+//! ```
+//!
+//! # Reproducing a failure
+//! A [`Report`] carries the seed and the [`Schedule`]. The same seed with the default policy
+//! gives the same run; `Policy::Replay(report.schedule)` with the same seed gives the identical
+//! trace, and [`Report::trace_hash`] proves it.
 
+pub mod check;
+mod config;
 pub mod fault;
+mod report;
+pub mod rt;
+mod runtime;
 pub mod time;
+pub mod trace;
 pub mod world;
+
+pub use check::{Violation, ViolationKind};
+pub use config::{millis, ConfigError, SimConfig};
+pub use report::{Report, Stats, Verdict};
+pub use runtime::{JoinError, Policy, Schedule, Sim};
+pub use time::Instant;
+pub use trace::Trace;

@@ -1,0 +1,154 @@
+//! A violation: what a detector or an invariant found, where, and when.
+
+use crate::time::Instant;
+use crate::trace::TaskId;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Which detector or invariant fired.
+///
+/// Serialised as its name (`blocked-executor`, or the invariant's own name), the same string
+/// scenario files use in `[expect] fails = "..."`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// A task panicked and nobody looked: its handle was dropped, or never awaited by the end.
+    UnobservedPanic,
+    /// The main task panicked (a failed assertion in the workload, for instance).
+    MainPanicked,
+    /// A task was still alive after the main task returned and the engine drained.
+    LeakedTask,
+    /// One poll held the executor longer than the threshold.
+    BlockedExecutor,
+    /// A task is pending and no waker for it exists any more: it can never run again.
+    NeverWoken,
+    /// Tasks are pending, nothing is runnable, and no timer is set.
+    Deadlock,
+    /// The step bound or the virtual-time bound was hit.
+    Hang,
+    /// A simulated process was alive, or exited and never reaped, at the end.
+    OrphanProcess,
+    /// A replayed schedule named a task that was not runnable: the run diverged.
+    ReplayDivergence,
+    /// A named invariant registered by the code under test.
+    Invariant(String),
+}
+
+impl ViolationKind {
+    /// The built-in detectors, in the order they are documented.
+    pub const DETECTORS: [ViolationKind; 9] = [
+        ViolationKind::UnobservedPanic,
+        ViolationKind::MainPanicked,
+        ViolationKind::LeakedTask,
+        ViolationKind::BlockedExecutor,
+        ViolationKind::NeverWoken,
+        ViolationKind::Deadlock,
+        ViolationKind::Hang,
+        ViolationKind::OrphanProcess,
+        ViolationKind::ReplayDivergence,
+    ];
+
+    /// The stable name of the detector or invariant.
+    pub fn name(&self) -> &str {
+        match self {
+            ViolationKind::UnobservedPanic => "unobserved-panic",
+            ViolationKind::MainPanicked => "main-panicked",
+            ViolationKind::LeakedTask => "leaked-task",
+            ViolationKind::BlockedExecutor => "blocked-executor",
+            ViolationKind::NeverWoken => "never-woken",
+            ViolationKind::Deadlock => "deadlock",
+            ViolationKind::Hang => "hang",
+            ViolationKind::OrphanProcess => "orphan-process",
+            ViolationKind::ReplayDivergence => "replay-divergence",
+            ViolationKind::Invariant(name) => name,
+        }
+    }
+
+    /// The kind named `name`: a built-in detector, or else an invariant.
+    pub fn from_name(name: &str) -> ViolationKind {
+        ViolationKind::DETECTORS
+            .iter()
+            .find(|k| k.name() == name)
+            .cloned()
+            .unwrap_or_else(|| ViolationKind::Invariant(name.to_string()))
+    }
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for ViolationKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for ViolationKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(ViolationKind::from_name(&name))
+    }
+}
+
+/// The task a violation is about: its id, name and spawn location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRef {
+    /// The task's id in this run.
+    pub id: TaskId,
+    /// The name given at spawn.
+    pub name: String,
+    /// `file:line` of the spawn call.
+    pub location: String,
+}
+
+impl fmt::Display for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "task {} '{}' spawned at {}",
+            self.id, self.name, self.location
+        )
+    }
+}
+
+/// One finding of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// Which detector or invariant.
+    pub kind: ViolationKind,
+    /// The task concerned, when there is one.
+    pub task: Option<TaskRef>,
+    /// Virtual time at which it was found.
+    pub at: Instant,
+    /// What was wrong, with the values involved.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] at {}: {}", self.kind, self.at, self.message)?;
+        if let Some(task) = &self.task {
+            write!(f, " ({task})")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ViolationKind::DETECTORS {
+            assert_eq!(ViolationKind::from_name(kind.name()), kind);
+        }
+        assert_eq!(
+            ViolationKind::from_name("no-zombie-actions"),
+            ViolationKind::Invariant("no-zombie-actions".into())
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! The configuration of one run: seed, scheduling policy, bounds and detector thresholds.
+
+use crate::runtime::Policy;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// Everything that decides how a run goes, besides the code under test.
+///
+/// Plain serde data: scenario files carry it under `[sim]` (durations in milliseconds there).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimConfig {
+    /// The seed of every random choice in the run.
+    pub seed: u64,
+    /// How the next task to poll is chosen among the runnable ones.
+    pub policy: Policy,
+    /// The run stops with a `hang` violation after this many scheduling steps.
+    pub max_steps: u64,
+    /// The run stops with a `hang` violation when virtual time would pass this bound.
+    #[serde(with = "millis", rename = "max_virtual_time_ms")]
+    pub max_virtual_time: Duration,
+    /// A poll that holds the executor longer than this is a `blocked-executor` violation
+    /// (100 ms by default, asyncio's `slow_callback_duration`).
+    #[serde(with = "millis", rename = "blocked_poll_threshold_ms")]
+    pub blocked_poll_threshold: Duration,
+    /// Keep every event in the report (the hash is computed either way).
+    pub record_trace: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 0,
+            policy: Policy::Random,
+            max_steps: 1_000_000,
+            max_virtual_time: Duration::from_secs(24 * 3600),
+            blocked_poll_threshold: Duration::from_millis(100),
+            record_trace: true,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The default configuration with this seed.
+    pub fn with_seed(seed: u64) -> SimConfig {
+        SimConfig {
+            seed,
+            ..SimConfig::default()
+        }
+    }
+
+    /// Checks the values that cannot be expressed in the types.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_steps == 0 {
+            return Err(ConfigError::new("max_steps", "must be at least 1"));
+        }
+        if self.max_virtual_time.is_zero() {
+            return Err(ConfigError::new(
+                "max_virtual_time_ms",
+                "must be at least 1",
+            ));
+        }
+        if let Policy::Pct { depth } = self.policy {
+            if depth == 0 {
+                return Err(ConfigError::new("policy.depth", "must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configuration value that is out of range, with the field that holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The field, as it is spelled in a scenario file.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(field: &str, message: &str) -> ConfigError {
+        ConfigError {
+            field: field.to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Serde for durations as whole milliseconds.
+pub mod millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    /// Writes the duration as whole milliseconds.
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Reads whole milliseconds.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_threshold_is_asyncio_s() {
+        let c = SimConfig::default();
+        assert!(c.validate().is_ok());
+        assert_eq!(c.blocked_poll_threshold, Duration::from_millis(100));
+    }
+
+    #[test]
+    fn invalid_values_name_their_field() {
+        let c = SimConfig {
+            max_steps: 0,
+            ..SimConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field, "max_steps");
+        let c = SimConfig {
+            policy: Policy::Pct { depth: 0 },
+            ..SimConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field, "policy.depth");
+    }
+}

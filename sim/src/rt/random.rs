@@ -1,0 +1,45 @@
+//! Randomness for simulated code, drawn from the run's seeded generator.
+//!
+//! Inside a simulation every draw comes from the workload stream of the run's seed, so a seed
+//! reproduces every choice. Outside one (real mode) the draws come from a generator seeded
+//! once per thread from a fixed value, so real runs are repeatable too.
+
+use crate::runtime::context;
+use rand::distr::uniform::{SampleRange, SampleUniform};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::cell::RefCell;
+
+thread_local! {
+    static REAL_RNG: RefCell<ChaCha8Rng> = RefCell::new(ChaCha8Rng::seed_from_u64(0x5eed));
+}
+
+fn with_rng<R>(f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
+    match context::try_current() {
+        Some(kernel) => kernel.with_workload_rng(f),
+        None => REAL_RNG.with(|rng| f(&mut rng.borrow_mut())),
+    }
+}
+
+/// A uniformly random `u64`.
+pub fn random_u64() -> u64 {
+    with_rng(|rng| rng.random())
+}
+
+/// A uniform draw from `range` (`a..b` or `a..=b`; integers, floats, durations).
+///
+/// # Panics
+/// If the range is empty.
+pub fn random_range<T, R>(range: R) -> T
+where
+    T: SampleUniform,
+    R: SampleRange<T>,
+{
+    with_rng(|rng| rng.random_range(range))
+}
+
+/// True with probability `probability` (clamped to 0..=1).
+pub fn random_bool(probability: f64) -> bool {
+    let p = probability.clamp(0.0, 1.0);
+    with_rng(|rng| rng.random_bool(p))
+}

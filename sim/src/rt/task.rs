@@ -1,0 +1,141 @@
+//! Spawning tasks and joining them, in the simulation or on tokio.
+
+use crate::runtime::context;
+use crate::runtime::join::{JoinSlot, SimJoinHandle};
+use crate::runtime::kernel::BoxFuture;
+pub use crate::runtime::JoinError;
+use crate::trace::TaskId;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Spawns a named task and returns its handle.
+///
+/// Inside a simulation the task gets the next deterministic id, and its name and the caller's
+/// location go into the trace. On tokio it is `tokio::spawn` (the name is kept for tracing).
+/// The future must be `Send`, as tokio requires, so that the same code runs on both.
+#[track_caller]
+pub fn spawn<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = Location::caller();
+    match context::try_current() {
+        Some(kernel) => {
+            let slot = JoinSlot::<F::Output>::new();
+            let done = slot.clone();
+            let wrapped: BoxFuture = Box::pin(async move {
+                let output = future.await;
+                done.complete(Ok(output));
+            });
+            let task = kernel.spawn(name.into(), location, wrapped, slot.clone());
+            JoinHandle {
+                inner: Inner::Sim(SimJoinHandle {
+                    run_id: kernel.run_id,
+                    task,
+                    slot,
+                }),
+            }
+        }
+        None => JoinHandle {
+            inner: Inner::Tokio(tokio::spawn(future)),
+        },
+    }
+}
+
+/// An owned permission to join a task (await it) or abort it.
+///
+/// Awaiting gives `Err(JoinError)` if the task panicked or was aborted. Dropping the handle
+/// detaches the task; if it panics, nobody will know, and the simulation reports an
+/// `unobserved-panic`.
+pub struct JoinHandle<T> {
+    inner: Inner<T>,
+}
+
+enum Inner<T> {
+    Sim(SimJoinHandle<T>),
+    Tokio(tokio::task::JoinHandle<T>),
+}
+
+impl<T> JoinHandle<T> {
+    /// Aborts the task. In a simulation its future is dropped at once; awaiting the handle then
+    /// gives a cancelled `JoinError`. No effect on a finished task.
+    pub fn abort(&self) {
+        match &self.inner {
+            Inner::Sim(h) => {
+                if let Some(kernel) = context::try_current().filter(|k| k.run_id == h.run_id) {
+                    kernel.abort(h.task);
+                }
+            }
+            Inner::Tokio(h) => h.abort(),
+        }
+    }
+
+    /// Whether the task has finished (completed, panicked or aborted).
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            Inner::Sim(h) => h.is_finished(),
+            Inner::Tokio(h) => h.is_finished(),
+        }
+    }
+
+    /// The task's id in the simulation; `None` on tokio.
+    pub fn sim_id(&self) -> Option<TaskId> {
+        match &self.inner {
+            Inner::Sim(h) => Some(h.task),
+            Inner::Tokio(_) => None,
+        }
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Both variants are Unpin: the handle holds no self-references.
+        match &mut self.get_mut().inner {
+            Inner::Sim(h) => Pin::new(h).poll(cx),
+            Inner::Tokio(h) => Pin::new(h).poll(cx).map_err(|e| {
+                if e.is_panic() {
+                    let payload = e.into_panic();
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic with a non-string payload".into());
+                    JoinError::panic(message)
+                } else {
+                    JoinError::cancelled()
+                }
+            }),
+        }
+    }
+}
+
+/// Yields to the scheduler once: the task goes back to the runnable set.
+pub async fn yield_now() {
+    if context::in_simulation() {
+        YieldNow { yielded: false }.await
+    } else {
+        tokio::task::yield_now().await
+    }
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

@@ -1,0 +1,214 @@
+//! Time for simulated code: `now`, `sleep`, `timeout`, `interval`, and `blocking`.
+//!
+//! Inside a simulation the clock is virtual and moves only when nothing is runnable (to the
+//! next timer) or when a task calls [`blocking`]. On tokio it is tokio's clock, so tokio's
+//! paused time works too.
+
+use crate::runtime::context;
+use crate::runtime::timers::TimerKey;
+use crate::time::Instant;
+use pin_project_lite::pin_project;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// The origin of [`Instant`] outside a simulation: the first time anybody asked.
+fn real_origin() -> tokio::time::Instant {
+    static ORIGIN: OnceLock<tokio::time::Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(tokio::time::Instant::now)
+}
+
+fn to_tokio(instant: Instant) -> tokio::time::Instant {
+    real_origin() + instant.since_start()
+}
+
+/// The current time: virtual inside a simulation.
+pub fn now() -> Instant {
+    match context::try_current() {
+        Some(kernel) => kernel.now(),
+        None => Instant::from_duration(tokio::time::Instant::now() - real_origin()),
+    }
+}
+
+/// Waits until `duration` has passed.
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(now() + duration)
+}
+
+/// Waits until `deadline`.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    let inner = match context::try_current() {
+        Some(kernel) => SleepInner::Sim {
+            run_id: kernel.run_id,
+            deadline,
+            timer: None,
+        },
+        None => SleepInner::Tokio(Box::pin(tokio::time::sleep_until(to_tokio(deadline)))),
+    };
+    Sleep { inner }
+}
+
+/// The future of [`sleep`] and [`sleep_until`]. Dropping it cancels the timer.
+#[must_use = "a sleep does nothing unless awaited"]
+pub struct Sleep {
+    inner: SleepInner,
+}
+
+enum SleepInner {
+    Sim {
+        run_id: u64,
+        deadline: Instant,
+        timer: Option<TimerKey>,
+    },
+    Tokio(Pin<Box<tokio::time::Sleep>>),
+}
+
+impl Sleep {
+    /// When this sleep ends.
+    pub fn deadline(&self) -> Instant {
+        match &self.inner {
+            SleepInner::Sim { deadline, .. } => *deadline,
+            SleepInner::Tokio(s) => Instant::from_duration(s.deadline() - real_origin()),
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match &mut self.get_mut().inner {
+            SleepInner::Sim {
+                deadline, timer, ..
+            } => {
+                let kernel = context::current();
+                if kernel.now() >= *deadline {
+                    *timer = None;
+                    return Poll::Ready(());
+                }
+                match timer {
+                    Some(key) if kernel.update_timer(*key, cx.waker()) => {}
+                    _ => *timer = Some(kernel.add_timer(*deadline, cx.waker())),
+                }
+                Poll::Pending
+            }
+            SleepInner::Tokio(s) => s.as_mut().poll(cx),
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let SleepInner::Sim {
+            run_id,
+            timer: Some(key),
+            ..
+        } = &self.inner
+        {
+            if let Some(kernel) = context::try_current().filter(|k| k.run_id == *run_id) {
+                kernel.cancel_timer(*key);
+            }
+        }
+    }
+}
+
+/// The error of a [`timeout`] whose deadline passed first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+/// Runs `future` for at most `duration`. When the deadline passes first, the future is
+/// dropped (cancelled) and the result is `Err(Elapsed)`. A future that is ready at the same
+/// poll as the deadline wins.
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future,
+        sleep: sleep(duration),
+    }
+}
+
+pin_project! {
+    /// The future of [`timeout`].
+    #[must_use = "a timeout does nothing unless awaited"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        sleep: Sleep,
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        Pin::new(this.sleep).poll(cx).map(|()| Err(Elapsed(())))
+    }
+}
+
+/// Ticks every `period`, the first tick at once. A tick that comes late (the executor was
+/// held, or the task was busy) is not made up in a burst: the next one is due a full period
+/// after it (tokio's `MissedTickBehavior::Delay`).
+pub fn interval(period: Duration) -> Interval {
+    assert!(!period.is_zero(), "an interval's period must be non-zero");
+    Interval {
+        period,
+        next: now(),
+    }
+}
+
+/// The ticker of [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    period: Duration,
+    next: Instant,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns the instant it was due (compare with [`now`] to
+    /// measure lateness).
+    pub async fn tick(&mut self) -> Instant {
+        let due = self.next;
+        sleep_until(due).await;
+        let fired = now();
+        self.next = if fired > due {
+            fired + self.period
+        } else {
+            due + self.period
+        };
+        due
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
+
+/// A synchronous call inside async code (Python's `time.sleep`, `Event.wait`): it takes
+/// `duration` and holds the executor meanwhile.
+///
+/// In a simulation the clock advances by `duration` while no other task runs, and the poll
+/// that called it is measured by the blocked-executor detector. On tokio it really blocks the
+/// thread, which is the point: this is how a defect freezes an event loop.
+pub fn blocking(duration: Duration) {
+    match context::try_current() {
+        Some(kernel) => kernel.block(duration),
+        #[allow(clippy::disallowed_methods)]
+        // real mode: blocking the thread is the behaviour modelled
+        None => std::thread::sleep(duration),
+    }
+}

@@ -1,0 +1,306 @@
+//! The executor's state and the operations `rt` performs on it: spawn, timers, abort, blocking,
+//! randomness, trace and violations. The step loop that drives it is in `sim.rs`.
+//!
+//! Invariants:
+//! 1. The state is never borrowed while a task's future is polled or dropped: both may call
+//!    back into the kernel (spawn, timers, a dropped handle reporting a lost panic).
+//! 2. Task ids are the spawn order; they are never reused within a run.
+//! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
+
+use super::join::Completion;
+use super::policy::Scheduler;
+use super::timers::{TimerEntry, TimerKey, Timers};
+use super::waker::{TaskWaker, WakeQueue};
+use crate::check::{TaskRef, Violation, ViolationKind};
+use crate::config::SimConfig;
+use crate::report::Stats;
+use crate::time::Instant;
+use crate::trace::{Event, EventKind, TaskId, TaskInfo, Trace, TraceHasher};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Independent random streams of one seed, so that one consumer drawing more or less never
+/// shifts another's draws (a replayed schedule leaves the workload's draws unchanged).
+#[derive(Clone, Copy)]
+pub(crate) enum Stream {
+    Scheduler = 0,
+    Workload = 1,
+    Faults = 2,
+}
+
+pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream as u64);
+    rng
+}
+
+pub(crate) struct TaskSlot {
+    pub(crate) future: Option<BoxFuture>,
+    pub(crate) waker_ref: Arc<TaskWaker>,
+    pub(crate) waker: Waker,
+    pub(crate) completion: Arc<dyn Completion>,
+    pub(crate) done: bool,
+    pub(crate) scheduled: bool,
+    /// Reported as never-woken; not reported again as leaked.
+    pub(crate) never_woken: bool,
+}
+
+/// Records events and folds them into the hash.
+pub(crate) struct Recorder {
+    pub(crate) trace: Trace,
+    hasher: TraceHasher,
+    record: bool,
+}
+
+impl Recorder {
+    pub(crate) fn push(&mut self, at: Instant, task: Option<TaskId>, kind: EventKind) {
+        let event = Event { at, task, kind };
+        self.hasher.event(&event);
+        self.trace.event_count += 1;
+        if self.record {
+            self.trace.events.push(event);
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> Trace {
+        self.trace.set_hash(self.hasher.finish());
+        self.trace
+    }
+}
+
+pub(crate) struct State {
+    pub(crate) config: SimConfig,
+    pub(crate) now: Instant,
+    pub(crate) tasks: Vec<TaskSlot>,
+    pub(crate) runnable: VecDeque<TaskId>,
+    pub(crate) timers: Timers,
+    /// The task being polled.
+    pub(crate) current: Option<TaskId>,
+    /// The task being polled aborted itself.
+    pub(crate) abort_current: bool,
+    pub(crate) scheduler: Scheduler,
+    pub(crate) scheduler_rng: ChaCha8Rng,
+    pub(crate) workload_rng: ChaCha8Rng,
+    pub(crate) fault_rng: ChaCha8Rng,
+    pub(crate) recorder: Recorder,
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) decisions: Vec<TaskId>,
+    pub(crate) stats: Stats,
+    /// Teardown has begun: late reports (from handles dropped with their tasks) are ignored.
+    pub(crate) closed: bool,
+}
+
+/// One simulation's executor state, shared by the step loop and `rt` through the thread-local
+/// context.
+pub(crate) struct Kernel {
+    pub(crate) run_id: u64,
+    pub(crate) state: RefCell<State>,
+    pub(crate) wake_queue: Arc<WakeQueue>,
+}
+
+static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Kernel {
+    pub(crate) fn new(config: SimConfig) -> Kernel {
+        let mut scheduler_rng = stream_rng(config.seed, Stream::Scheduler);
+        let scheduler = Scheduler::new(config.policy.clone(), &mut scheduler_rng);
+        let record = config.record_trace;
+        Kernel {
+            // Identity only, never simulated state: it keeps a handle that outlives its run
+            // from reporting into a later run on the same thread.
+            run_id: NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed),
+            state: RefCell::new(State {
+                now: Instant::ZERO,
+                tasks: Vec::new(),
+                runnable: VecDeque::new(),
+                timers: Timers::default(),
+                current: None,
+                abort_current: false,
+                scheduler,
+                scheduler_rng,
+                workload_rng: stream_rng(config.seed, Stream::Workload),
+                fault_rng: stream_rng(config.seed, Stream::Faults),
+                recorder: Recorder {
+                    trace: Trace::default(),
+                    hasher: TraceHasher::default(),
+                    record,
+                },
+                violations: Vec::new(),
+                decisions: Vec::new(),
+                stats: Stats::default(),
+                closed: false,
+                config,
+            }),
+            wake_queue: Arc::new(WakeQueue::default()),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.state.borrow().now
+    }
+
+    /// Adds a task, runnable at once.
+    pub(crate) fn spawn(
+        &self,
+        name: String,
+        location: &'static Location<'static>,
+        future: BoxFuture,
+        completion: Arc<dyn Completion>,
+    ) -> TaskId {
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
+        let id = TaskId(u32::try_from(st.tasks.len()).expect("fewer than 2^32 tasks"));
+        let waker_ref = Arc::new(TaskWaker {
+            task: id,
+            queue: self.wake_queue.clone(),
+        });
+        st.tasks.push(TaskSlot {
+            future: Some(future),
+            waker: Waker::from(waker_ref.clone()),
+            waker_ref,
+            completion,
+            done: false,
+            scheduled: true,
+            never_woken: false,
+        });
+        st.runnable.push_back(id);
+        st.scheduler.on_spawn(id, &mut st.scheduler_rng);
+        st.stats.tasks_spawned += 1;
+        st.recorder.trace.tasks.push(TaskInfo {
+            id,
+            name,
+            location: format!("{}:{}", location.file(), location.line()),
+            parent: st.current,
+        });
+        let now = st.now;
+        st.recorder.push(now, Some(id), EventKind::Spawn);
+        id
+    }
+
+    /// Registers a timer that wakes `waker` at `deadline`.
+    pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        let mut st = self.state.borrow_mut();
+        let task = st.current;
+        st.timers.insert(
+            deadline,
+            TimerEntry {
+                task,
+                waker: waker.clone(),
+            },
+        )
+    }
+
+    /// Points a pending timer at a new waker; false if it already fired.
+    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+        self.state.borrow_mut().timers.update(key, waker)
+    }
+
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        // The entry holds a waker; drop it after the borrow ends (invariant 1).
+        let entry = self.state.borrow_mut().timers.remove(key);
+        drop(entry);
+    }
+
+    /// A synchronous call inside a poll: the clock moves, and nothing else runs meanwhile.
+    pub(crate) fn block(&self, duration: Duration) {
+        let mut st = self.state.borrow_mut();
+        st.now += duration;
+        let (now, task) = (st.now, st.current);
+        let duration_ns = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        st.recorder
+            .push(now, task, EventKind::Blocked { duration_ns });
+    }
+
+    /// Aborts a task: its future is dropped now, its handle yields a cancellation.
+    pub(crate) fn abort(&self, task: TaskId) {
+        let (future, completion) = {
+            let mut guard = self.state.borrow_mut();
+            let st = &mut *guard;
+            let slot = &mut st.tasks[task.index()];
+            if slot.done {
+                return;
+            }
+            if st.current == Some(task) {
+                st.abort_current = true;
+                return;
+            }
+            slot.done = true;
+            let future = slot.future.take();
+            let completion = slot.completion.clone();
+            if slot.scheduled {
+                slot.scheduled = false;
+                st.runnable.retain(|&t| t != task);
+            }
+            let now = st.now;
+            st.recorder.push(now, Some(task), EventKind::Abort);
+            (future, completion)
+        };
+        completion.cancel();
+        drop(future);
+    }
+
+    /// Appends a user event to the trace.
+    pub(crate) fn event(&self, kind: EventKind) {
+        let mut st = self.state.borrow_mut();
+        let (now, task) = (st.now, st.current);
+        st.recorder.push(now, task, kind);
+    }
+
+    /// Records a violation, and a trace event for it.
+    pub(crate) fn report(&self, kind: ViolationKind, task: Option<TaskId>, message: String) {
+        let mut st = self.state.borrow_mut();
+        st.push_violation(kind, task, message);
+    }
+
+    pub(crate) fn with_workload_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
+        f(&mut self.state.borrow_mut().workload_rng)
+    }
+}
+
+impl State {
+    pub(crate) fn task_ref(&self, id: TaskId) -> Option<TaskRef> {
+        self.recorder.trace.tasks.get(id.index()).map(|t| TaskRef {
+            id,
+            name: t.name.clone(),
+            location: t.location.clone(),
+        })
+    }
+
+    pub(crate) fn push_violation(
+        &mut self,
+        kind: ViolationKind,
+        task: Option<TaskId>,
+        message: String,
+    ) {
+        if self.closed {
+            return;
+        }
+        let now = self.now;
+        self.recorder.push(
+            now,
+            task,
+            EventKind::Violation {
+                kind: kind.name().to_string(),
+                message: message.clone(),
+            },
+        );
+        let task = task.and_then(|id| self.task_ref(id));
+        self.violations.push(Violation {
+            kind,
+            task,
+            at: now,
+            message,
+        });
+    }
+}

@@ -1,0 +1,15 @@
+//! The deterministic executor: tasks, wakers, virtual time, scheduling policies, and the step
+//! loop. Private machinery; `rt` is its public face and `Sim` its entry point.
+
+pub(crate) mod context;
+pub(crate) mod join;
+pub(crate) mod kernel;
+mod panic;
+mod policy;
+mod sim;
+pub(crate) mod timers;
+mod waker;
+
+pub use join::JoinError;
+pub use policy::{Policy, Schedule};
+pub use sim::Sim;

@@ -1,0 +1,62 @@
+//! Panics inside simulated tasks: caught at the poll, message kept, nothing printed.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::sync::Once;
+
+thread_local! {
+    static IN_TASK_POLL: Cell<bool> = const { Cell::new(false) };
+    static LAST_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static INSTALL: Once = Once::new();
+
+/// Installs, once per process, a panic hook that stays silent for panics inside a simulated
+/// task's poll (they become the task's result, and the report shows them) and defers to the
+/// previous hook everywhere else.
+pub(crate) fn install_quiet_hook() {
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_TASK_POLL.with(Cell::get) {
+                let location = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                LAST_LOCATION.with(|l| *l.borrow_mut() = location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// A caught panic: its message, and where it was raised.
+pub(crate) struct CaughtPanic {
+    pub(crate) message: String,
+    /// `file:line`; kept out of the trace so that moving code does not change trace hashes.
+    pub(crate) location: Option<String>,
+}
+
+/// Runs `f` as a task poll: a panic inside is caught and returned.
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, CaughtPanic> {
+    let was = IN_TASK_POLL.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_TASK_POLL.with(|c| c.set(was));
+    result.map_err(|payload| {
+        let location = LAST_LOCATION.with(|l| l.borrow_mut().take());
+        CaughtPanic {
+            message: payload_message(payload.as_ref()),
+            location,
+        }
+    })
+}
+
+fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}

@@ -1,0 +1,209 @@
+//! Scheduling policies: which runnable task the executor polls next, and the record of it.
+
+use crate::trace::TaskId;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// How the executor picks the next task among the runnable ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Policy {
+    /// A seeded uniform pick among the runnable tasks.
+    #[default]
+    Random,
+    /// Probabilistic concurrency testing: random task priorities, always run the highest, and
+    /// `depth - 1` change points at which the running task drops to the lowest priority
+    /// (Burckhardt et al., ASPLOS 2010). Finds any bug of depth `depth` with a known
+    /// probability.
+    Pct {
+        /// The bug depth targeted: number of ordering constraints.
+        depth: u32,
+    },
+    /// First runnable first: the order tasks became runnable in.
+    Fifo,
+    /// Follow a recorded schedule; past its end, first runnable first.
+    Replay(Schedule),
+}
+
+/// The scheduling decisions of a run: the task chosen at every step where more than one task
+/// was runnable. Steps with a single runnable task have no choice and are not recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// The chosen task of each decision, in order.
+    pub decisions: Vec<TaskId>,
+}
+
+impl Schedule {
+    /// Number of decisions.
+    pub fn len(&self) -> usize {
+        self.decisions.len()
+    }
+
+    /// Whether no decision was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.decisions.is_empty()
+    }
+}
+
+/// Steps within which PCT places its change points.
+const PCT_HORIZON_STEPS: u64 = 2_000;
+
+/// The live state of a policy during a run.
+pub(crate) struct Scheduler {
+    policy: Policy,
+    replay_position: usize,
+    /// PCT: the steps at which the running task is demoted, sorted.
+    change_points: Vec<u64>,
+    /// PCT: priorities by task index; larger runs first.
+    priorities: Vec<u64>,
+    /// Replay decisions that named a task that was not runnable.
+    pub(crate) divergences: u64,
+}
+
+impl Scheduler {
+    pub(crate) fn new(policy: Policy, rng: &mut ChaCha8Rng) -> Scheduler {
+        let mut change_points = Vec::new();
+        if let Policy::Pct { depth } = policy {
+            for _ in 1..depth {
+                change_points.push(rng.random_range(1..=PCT_HORIZON_STEPS));
+            }
+            change_points.sort_unstable();
+        }
+        Scheduler {
+            policy,
+            replay_position: 0,
+            change_points,
+            priorities: Vec::new(),
+            divergences: 0,
+        }
+    }
+
+    /// Called at every spawn, in spawn order.
+    pub(crate) fn on_spawn(&mut self, task: TaskId, rng: &mut ChaCha8Rng) {
+        if let Policy::Pct { depth } = self.policy {
+            debug_assert_eq!(task.index(), self.priorities.len());
+            // Initial priorities sit above the `depth` values change points demote to.
+            self.priorities
+                .push(u64::from(depth) + rng.random_range(1..u64::MAX / 2));
+        }
+    }
+
+    /// Removes and returns the next task to poll. `runnable` is never empty.
+    pub(crate) fn pick(
+        &mut self,
+        runnable: &mut VecDeque<TaskId>,
+        step: u64,
+        rng: &mut ChaCha8Rng,
+    ) -> TaskId {
+        debug_assert!(!runnable.is_empty());
+        if runnable.len() == 1 {
+            return runnable.pop_front().expect("checked non-empty");
+        }
+        let index = match &self.policy {
+            Policy::Random => rng.random_range(0..runnable.len()),
+            Policy::Fifo => 0,
+            Policy::Pct { .. } => self.pick_pct(runnable, step),
+            Policy::Replay(schedule) => {
+                let wanted = schedule.decisions.get(self.replay_position).copied();
+                self.replay_position += 1;
+                match wanted.and_then(|w| runnable.iter().position(|&t| t == w)) {
+                    Some(index) => index,
+                    None => {
+                        if wanted.is_some() {
+                            self.divergences += 1;
+                        }
+                        0
+                    }
+                }
+            }
+        };
+        runnable
+            .remove(index)
+            .expect("index chosen within the runnable set")
+    }
+
+    fn pick_pct(&mut self, runnable: &VecDeque<TaskId>, step: u64) -> usize {
+        let best = |prios: &[u64]| {
+            (0..runnable.len())
+                .max_by_key(|&i| (prios[runnable[i].index()], std::cmp::Reverse(i)))
+                .expect("runnable is not empty")
+        };
+        let mut index = best(&self.priorities);
+        while let Some(pos) = self.change_points.iter().position(|&c| c == step) {
+            // Demote the task that would run to below every initial priority; later change
+            // points demote to lower values still, as PCT prescribes.
+            self.change_points.remove(pos);
+            let demoted = self.change_points.len() as u64;
+            self.priorities[runnable[index].index()] = demoted;
+            index = best(&self.priorities);
+        }
+        index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn queue(ids: &[u32]) -> VecDeque<TaskId> {
+        ids.iter().map(|&i| TaskId(i)).collect()
+    }
+
+    #[test]
+    fn fifo_takes_the_front() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut s = Scheduler::new(Policy::Fifo, &mut rng);
+        let mut q = queue(&[3, 1, 2]);
+        assert_eq!(s.pick(&mut q, 0, &mut rng), TaskId(3));
+        assert_eq!(q, queue(&[1, 2]));
+    }
+
+    #[test]
+    fn replay_follows_decisions_then_falls_back_to_fifo() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let schedule = Schedule {
+            decisions: vec![TaskId(2), TaskId(9)],
+        };
+        let mut s = Scheduler::new(Policy::Replay(schedule), &mut rng);
+        let mut q = queue(&[1, 2, 3]);
+        assert_eq!(s.pick(&mut q, 0, &mut rng), TaskId(2));
+        // Task 9 is not runnable: a divergence, and the front is taken.
+        assert_eq!(s.pick(&mut q, 1, &mut rng), TaskId(1));
+        assert_eq!(s.divergences, 1);
+        q.push_back(TaskId(4));
+        assert_eq!(s.pick(&mut q, 2, &mut rng), TaskId(3));
+        assert_eq!(s.divergences, 1);
+    }
+
+    #[test]
+    fn pct_runs_the_highest_priority_until_a_change_point() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut s = Scheduler::new(Policy::Pct { depth: 1 }, &mut rng);
+        for i in 0..3 {
+            s.on_spawn(TaskId(i), &mut rng);
+        }
+        let top = (0..3).max_by_key(|&i| s.priorities[i]).unwrap() as u32;
+        for step in 0..5 {
+            let mut q = queue(&[0, 1, 2]);
+            assert_eq!(s.pick(&mut q, step, &mut rng), TaskId(top));
+        }
+    }
+
+    #[test]
+    fn pct_change_point_demotes_the_running_task() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut s = Scheduler::new(Policy::Pct { depth: 2 }, &mut rng);
+        for i in 0..2 {
+            s.on_spawn(TaskId(i), &mut rng);
+        }
+        let point = s.change_points[0];
+        let mut q = queue(&[0, 1]);
+        let before = s.pick(&mut q, point - 1, &mut rng);
+        let mut q = queue(&[0, 1]);
+        let after = s.pick(&mut q, point, &mut rng);
+        assert_ne!(before, after);
+    }
+}

@@ -1,0 +1,399 @@
+//! `Sim`: builds a kernel, runs the main future to completion under it, and reports.
+//!
+//! The step loop, in order, each iteration:
+//! 1. fire every timer due at the current instant (their wakers run);
+//! 2. move woken tasks to the runnable set, in wake order;
+//! 3. if nothing is runnable: the run ends if the main task is done (drained), else the clock
+//!    jumps to the next timer, else it is a deadlock;
+//! 4. the policy picks one runnable task (recorded when there was a choice) and polls it.
+
+use super::context;
+use super::join::JoinSlot;
+use super::kernel::{BoxFuture, Kernel, State};
+use super::panic;
+use super::policy::Schedule;
+use super::waker::EXECUTOR_WAKER_REFS;
+use crate::check::ViolationKind;
+use crate::config::{ConfigError, SimConfig};
+use crate::report::{Report, Verdict};
+use crate::trace::{EventKind, TaskId};
+use std::future::Future;
+use std::panic::Location;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// A deterministic simulation: one seed, one schedule, one report.
+///
+/// ```
+/// use asynclife_sim::{rt, Sim, SimConfig, Verdict};
+/// use std::time::Duration;
+///
+/// let report = Sim::new(SimConfig::with_seed(7)).run(|| async {
+///     let worker = rt::spawn("worker", async {
+///         rt::sleep(Duration::from_secs(5)).await;
+///         42
+///     });
+///     assert_eq!(worker.await.unwrap(), 42);
+///     assert_eq!(rt::now().since_start(), Duration::from_secs(5));
+/// });
+/// assert_eq!(report.verdict, Verdict::Pass);
+/// ```
+pub struct Sim {
+    config: SimConfig,
+}
+
+/// Why the step loop stopped.
+#[derive(PartialEq, Eq)]
+enum End {
+    /// The main task returned and nothing is runnable any more.
+    Drained,
+    /// A bound was hit or nothing can ever run again.
+    Stopped,
+}
+
+impl Sim {
+    /// A simulation with this configuration.
+    ///
+    /// # Panics
+    /// If the configuration is invalid; see [`Sim::try_new`] for configurations read from
+    /// files.
+    pub fn new(config: SimConfig) -> Sim {
+        Sim::try_new(config).unwrap_or_else(|e| panic!("invalid SimConfig: {e}"))
+    }
+
+    /// A simulation with this configuration, or the field that is out of range.
+    pub fn try_new(config: SimConfig) -> Result<Sim, ConfigError> {
+        config.validate()?;
+        Ok(Sim { config })
+    }
+
+    /// Runs `main` as the main task until it returns and every task runnable at that instant
+    /// has run, or until a bound, a deadlock or nothing left to run. Never panics because the
+    /// code under test panicked: that becomes a violation.
+    #[track_caller]
+    pub fn run<F, Fut>(self, main: F) -> Report
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        panic::install_quiet_hook();
+        let seed = self.config.seed;
+        let kernel = Rc::new(Kernel::new(self.config));
+        let entered = context::enter(kernel.clone());
+        let main_slot = JoinSlot::<()>::new();
+        let future = main();
+        let done = main_slot.clone();
+        let wrapped: BoxFuture = Box::pin(async move {
+            future.await;
+            done.complete(Ok(()));
+        });
+        kernel.spawn(
+            "main".to_string(),
+            Location::caller(),
+            wrapped,
+            main_slot.clone(),
+        );
+        let end = drive(&kernel);
+        end_checks(&kernel, end);
+        teardown(&kernel);
+        drop(entered);
+        let state = Rc::try_unwrap(kernel)
+            .ok()
+            .expect("the context was the only other owner, and it has been left")
+            .state
+            .into_inner();
+        build_report(seed, state)
+    }
+}
+
+const MAIN: TaskId = TaskId(0);
+
+fn drive(kernel: &Kernel) -> End {
+    let mut woken = Vec::new();
+    loop {
+        {
+            let mut guard = kernel.state.borrow_mut();
+            let st = &mut *guard;
+            fire_due_timers(st);
+            kernel.wake_queue.drain_into(&mut woken);
+            schedule_woken(st, &mut woken);
+            if st.runnable.is_empty() {
+                if st.tasks[MAIN.index()].done {
+                    return End::Drained;
+                }
+                match st.timers.next_deadline() {
+                    Some(deadline) => {
+                        if deadline.since_start() > st.config.max_virtual_time {
+                            let message = format!(
+                                "virtual time would pass the bound of {:?} (next timer at {deadline})",
+                                st.config.max_virtual_time
+                            );
+                            st.push_violation(ViolationKind::Hang, None, message);
+                            return End::Stopped;
+                        }
+                        st.now = deadline;
+                        continue;
+                    }
+                    None => {
+                        let message = deadlock_message(st);
+                        st.push_violation(ViolationKind::Deadlock, None, message);
+                        return End::Stopped;
+                    }
+                }
+            }
+            if st.stats.steps >= st.config.max_steps {
+                let message = format!("the step bound of {} was hit", st.config.max_steps);
+                st.push_violation(ViolationKind::Hang, None, message);
+                return End::Stopped;
+            }
+        }
+        let task = pick(kernel);
+        poll_task(kernel, task, &mut woken);
+    }
+}
+
+fn fire_due_timers(st: &mut State) {
+    while let Some(entry) = st.timers.pop_due(st.now) {
+        st.stats.timers_fired += 1;
+        let now = st.now;
+        st.recorder.push(now, entry.task, EventKind::TimerFired);
+        // Pushes to the wake queue only: the state is not re-entered.
+        entry.waker.wake();
+    }
+}
+
+fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
+    for id in woken.drain(..) {
+        let slot = &mut st.tasks[id.index()];
+        if slot.done || slot.scheduled {
+            continue;
+        }
+        slot.scheduled = true;
+        st.runnable.push_back(id);
+        let now = st.now;
+        st.recorder.push(now, Some(id), EventKind::Wake);
+    }
+}
+
+fn pick(kernel: &Kernel) -> TaskId {
+    let mut guard = kernel.state.borrow_mut();
+    let st = &mut *guard;
+    let had_choice = st.runnable.len() > 1;
+    let step = st.stats.steps;
+    let task = st
+        .scheduler
+        .pick(&mut st.runnable, step, &mut st.scheduler_rng);
+    if had_choice {
+        st.decisions.push(task);
+    }
+    task
+}
+
+/// Polls one task with the state released (invariant 1 of the kernel), then files the outcome.
+fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
+    let (mut future, waker, started) = {
+        let mut guard = kernel.state.borrow_mut();
+        let st = &mut *guard;
+        let slot = &mut st.tasks[task.index()];
+        slot.scheduled = false;
+        let future = slot.future.take().expect("a runnable task has its future");
+        let waker = slot.waker.clone();
+        st.current = Some(task);
+        st.stats.steps += 1;
+        let now = st.now;
+        st.recorder.push(now, Some(task), EventKind::Poll);
+        (future, waker, now)
+    };
+    let polled = panic::catch(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
+    drop(waker);
+
+    let mut finished = None;
+    let mut panicked = None;
+    {
+        let mut guard = kernel.state.borrow_mut();
+        let st = &mut *guard;
+        st.current = None;
+        check_poll_hold(st, task, started);
+        let aborted = std::mem::take(&mut st.abort_current);
+        let now = st.now;
+        match polled {
+            Ok(Poll::Pending) if !aborted => {
+                st.tasks[task.index()].future = Some(future);
+                kernel.wake_queue.drain_into(woken);
+                schedule_woken(st, woken);
+                check_never_woken(st, task);
+            }
+            Ok(Poll::Pending) => {
+                st.tasks[task.index()].done = true;
+                st.recorder.push(now, Some(task), EventKind::Abort);
+                finished = Some((future, Some(st.tasks[task.index()].completion.clone())));
+            }
+            Ok(Poll::Ready(())) => {
+                st.tasks[task.index()].done = true;
+                st.recorder.push(now, Some(task), EventKind::Complete);
+                finished = Some((future, None));
+            }
+            Err(caught) => {
+                st.tasks[task.index()].done = true;
+                let message = caught.message;
+                st.recorder.push(
+                    now,
+                    Some(task),
+                    EventKind::Panic {
+                        message: message.clone(),
+                    },
+                );
+                panicked = Some((
+                    st.tasks[task.index()].completion.clone(),
+                    message,
+                    caught.location,
+                ));
+                finished = Some((future, None));
+            }
+        }
+    }
+    if let Some((future, cancelled)) = finished {
+        drop(future);
+        if let Some(completion) = cancelled {
+            completion.cancel();
+        }
+    }
+    if let Some((completion, message, location)) = panicked {
+        let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
+        if task == MAIN {
+            kernel.report(
+                ViolationKind::MainPanicked,
+                Some(task),
+                format!("the main task panicked{at}: {message}"),
+            );
+        } else if completion.fail_with_panic(message.clone()) {
+            kernel.report(
+                ViolationKind::UnobservedPanic,
+                Some(task),
+                format!("detached task panicked{at} and nobody can observe it: {message}"),
+            );
+        }
+    }
+}
+
+fn check_poll_hold(st: &mut State, task: TaskId, started: crate::time::Instant) {
+    let held = st.now - started;
+    let held_ns = u64::try_from(held.as_nanos()).unwrap_or(u64::MAX);
+    st.stats.max_poll_hold_ns = st.stats.max_poll_hold_ns.max(held_ns);
+    if held > st.config.blocked_poll_threshold {
+        let message = format!(
+            "one poll held the executor for {} ms (threshold {} ms): nothing else ran meanwhile",
+            held.as_millis(),
+            st.config.blocked_poll_threshold.as_millis()
+        );
+        st.push_violation(ViolationKind::BlockedExecutor, Some(task), message);
+    }
+}
+
+/// A pending task that is not runnable and whose waker nobody holds can never run again.
+fn check_never_woken(st: &mut State, task: TaskId) {
+    let slot = &mut st.tasks[task.index()];
+    if slot.scheduled || Arc::strong_count(&slot.waker_ref) > EXECUTOR_WAKER_REFS {
+        return;
+    }
+    slot.never_woken = true;
+    st.push_violation(
+        ViolationKind::NeverWoken,
+        Some(task),
+        "the task returned Pending and no waker for it exists: it can never run again".into(),
+    );
+}
+
+fn deadlock_message(st: &State) -> String {
+    let pending: Vec<String> = pending_tasks(st)
+        .map(|id| format!("{id} '{}'", st.recorder.trace.task_name(id)))
+        .collect();
+    format!(
+        "nothing is runnable and no timer is set, but {} task(s) are pending: {}",
+        pending.len(),
+        pending.join(", ")
+    )
+}
+
+fn pending_tasks(st: &State) -> impl Iterator<Item = TaskId> + '_ {
+    st.tasks
+        .iter()
+        .enumerate()
+        .filter(|(_, slot)| !slot.done)
+        .map(|(i, _)| TaskId(i as u32))
+}
+
+/// The end-of-run detectors: leaked tasks (after a normal end) and panics never awaited.
+fn end_checks(kernel: &Kernel, end: End) {
+    let mut guard = kernel.state.borrow_mut();
+    let st = &mut *guard;
+    if end == End::Drained {
+        let leaked: Vec<TaskId> = pending_tasks(st)
+            .filter(|id| !st.tasks[id.index()].never_woken)
+            .collect();
+        for id in leaked {
+            st.push_violation(
+                ViolationKind::LeakedTask,
+                Some(id),
+                "still alive after the main task returned and the engine drained".into(),
+            );
+        }
+    }
+    let unobserved: Vec<(TaskId, String)> = st
+        .tasks
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter_map(|(i, slot)| {
+            slot.completion
+                .unobserved_panic()
+                .map(|m| (TaskId(i as u32), m))
+        })
+        .collect();
+    for (id, message) in unobserved {
+        st.push_violation(
+            ViolationKind::UnobservedPanic,
+            Some(id),
+            format!("task panicked and its handle was never awaited: {message}"),
+        );
+    }
+}
+
+/// Drops every remaining future and timer with the state released, and with reports switched
+/// off: what the end checks found is already filed.
+fn teardown(kernel: &Kernel) {
+    let (futures, timers) = {
+        let mut st = kernel.state.borrow_mut();
+        st.closed = true;
+        let futures: Vec<_> = st
+            .tasks
+            .iter_mut()
+            .filter_map(|s| s.future.take())
+            .collect();
+        (futures, st.timers.clear())
+    };
+    drop(futures);
+    drop(timers);
+}
+
+fn build_report(seed: u64, state: State) -> Report {
+    let mut stats = state.stats;
+    stats.virtual_time_ns = state.now.as_nanos();
+    stats.decisions = state.decisions.len() as u64;
+    let verdict = if state.violations.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Report {
+        seed,
+        verdict,
+        violations: state.violations,
+        trace: state.recorder.finish(),
+        schedule: Schedule {
+            decisions: state.decisions,
+        },
+        stats,
+    }
+}
