@@ -127,6 +127,6 @@ mod tests {
                 message: "hello".into(),
             },
         ));
-        assert_eq!(h.finish(), 0x1ca0_c1c6_3c02_6f2c);
+        assert_eq!(h.finish(), 0x09c2_364d_56ca_166b);
     }
 }
