@@ -1,5 +1,6 @@
 //! The configuration of one run: seed, scheduling policy, bounds and detector thresholds.
 
+use crate::fault::FaultPlan;
 use crate::runtime::Policy;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -26,6 +27,8 @@ pub struct SimConfig {
     pub blocked_poll_threshold: Duration,
     /// Keep every event in the report (the hash is computed either way).
     pub record_trace: bool,
+    /// The faults to inject. In swarm mode each seed draws its own concrete plan from it.
+    pub faults: FaultPlan,
 }
 
 impl Default for SimConfig {
@@ -37,6 +40,7 @@ impl Default for SimConfig {
             max_virtual_time: Duration::from_secs(24 * 3600),
             blocked_poll_threshold: Duration::from_millis(100),
             record_trace: true,
+            faults: FaultPlan::default(),
         }
     }
 }
@@ -61,6 +65,9 @@ impl SimConfig {
                 "must be at least 1",
             ));
         }
+        self.faults.validate().map_err(|e| {
+            ConfigError::new(&format!("faults.{}", e.field()), &e.kind().to_string())
+        })?;
         if let Policy::Pct { depth } = self.policy {
             if depth == 0 {
                 return Err(ConfigError::new("policy.depth", "must be at least 1"));

@@ -10,7 +10,8 @@
 //! - [`rt`]: the facade the code under test calls;
 //! - [`check`]: violations, detectors and invariants;
 //! - [`trace`]: events, the trace hash, renderers;
-//! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store.
+//! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store;
+//! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness.
 //!
 //! ```
 //! use asynclife_sim::{rt, Sim, SimConfig, ViolationKind};
@@ -35,6 +36,7 @@ pub mod fault;
 mod report;
 pub mod rt;
 mod runtime;
+pub mod subsystem;
 pub mod time;
 pub mod trace;
 pub mod world;

@@ -1,6 +1,7 @@
 //! The outcome of one run: verdict, violations, trace, schedule and counters.
 
 use crate::check::{Violation, ViolationKind};
+use crate::fault::FaultPlan;
 use crate::runtime::Schedule;
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,8 @@ pub struct Report {
     pub trace: Trace,
     /// Every scheduling decision: replaying it gives the identical trace.
     pub schedule: Schedule,
+    /// The concrete fault plan of the run (in swarm mode, the one this seed drew).
+    pub fault_plan: FaultPlan,
     /// Counters.
     pub stats: Stats,
 }

@@ -86,7 +86,11 @@ fn different_seeds_give_different_orders_for_same_instant_wake_ups() {
         .map(|seed| same_instant_order(SimConfig::with_seed(seed)))
         .collect();
     // 4 tasks have 24 orders; 100 uniform draws miss a given one with probability ~1.5%.
-    assert!(distinct.len() >= 18, "only {} distinct orders", distinct.len());
+    assert!(
+        distinct.len() >= 18,
+        "only {} distinct orders",
+        distinct.len()
+    );
 }
 
 #[test]
@@ -112,7 +116,11 @@ fn pct_explores_more_than_one_order() {
             })
         })
         .collect();
-    assert!(distinct.len() >= 4, "only {} distinct orders", distinct.len());
+    assert!(
+        distinct.len() >= 4,
+        "only {} distinct orders",
+        distinct.len()
+    );
 }
 
 #[test]

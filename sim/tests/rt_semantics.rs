@@ -79,7 +79,10 @@ fn abort_drops_the_task_and_the_handle_reports_cancelled() {
         assert!(e.is_cancelled() && !e.is_panic());
         rt::sleep(ms(200)).await;
     });
-    assert!(!reached.load(Ordering::SeqCst), "an aborted task never resumes");
+    assert!(
+        !reached.load(Ordering::SeqCst),
+        "an aborted task never resumes"
+    );
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! otherwise to the tokio runtime the caller is on. No cfg flags, one build: the same code runs
 //! in a seed sweep and in production.
 
+pub mod fault;
 mod join_set;
+pub mod kv;
+pub mod process;
 mod random;
 mod task;
 mod time;
@@ -16,6 +19,7 @@ pub use time::{
     blocking, interval, now, sleep, sleep_until, timeout, Elapsed, Interval, Sleep, Timeout,
 };
 
+use crate::check::Invariant;
 use crate::runtime::context;
 use crate::trace::EventKind;
 
@@ -32,4 +36,19 @@ pub fn event(message: impl Into<String>) {
         Some(kernel) => kernel.event(EventKind::User { message }),
         None => tracing::info!(target: "asynclife", "{message}"),
     }
+}
+
+/// Registers an invariant for the rest of the run: checked after every step and at the end.
+///
+/// # Panics
+/// Outside a simulation, or if the name is one of the built-in detectors'.
+pub fn invariant(invariant: impl Invariant) {
+    let name = invariant.name().to_string();
+    assert!(
+        !crate::check::ViolationKind::DETECTORS
+            .iter()
+            .any(|d| d.name() == name),
+        "invariant name '{name}' is taken by a built-in detector"
+    );
+    context::current().with_state(|st| st.invariants.push((Box::new(invariant), false)));
 }

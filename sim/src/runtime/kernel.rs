@@ -7,10 +7,13 @@
 //! 2. Task ids are the spawn order; they are never reused within a run.
 //! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
 
+use super::faults::FaultState;
 use super::join::Completion;
 use super::policy::Scheduler;
 use super::timers::{TimerEntry, TimerKey, Timers};
 use super::waker::{TaskWaker, WakeQueue};
+use super::world::WorldState;
+use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};
 use crate::config::SimConfig;
 use crate::report::Stats;
@@ -37,6 +40,7 @@ pub(crate) enum Stream {
     Scheduler = 0,
     Workload = 1,
     Faults = 2,
+    Swarm = 3,
 }
 
 pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -97,6 +101,10 @@ pub(crate) struct State {
     pub(crate) violations: Vec<Violation>,
     pub(crate) decisions: Vec<TaskId>,
     pub(crate) stats: Stats,
+    pub(crate) world: WorldState,
+    pub(crate) faults: FaultState,
+    /// Registered invariants, and whether each has fired (then it is not checked again).
+    pub(crate) invariants: Vec<(Box<dyn Invariant>, bool)>,
     /// Teardown has begun: late reports (from handles dropped with their tasks) are ignored.
     pub(crate) closed: bool,
 }
@@ -116,6 +124,10 @@ impl Kernel {
         let mut scheduler_rng = stream_rng(config.seed, Stream::Scheduler);
         let scheduler = Scheduler::new(config.policy.clone(), &mut scheduler_rng);
         let record = config.record_trace;
+        let plan = config
+            .faults
+            .draw_swarm(&mut stream_rng(config.seed, Stream::Swarm));
+        let world = WorldState::new(plan.timed_process_crashes());
         Kernel {
             // Identity only, never simulated state: it keeps a handle that outlives its run
             // from reporting into a later run on the same thread.
@@ -139,6 +151,9 @@ impl Kernel {
                 violations: Vec::new(),
                 decisions: Vec::new(),
                 stats: Stats::default(),
+                world,
+                faults: FaultState::new(plan),
+                invariants: Vec::new(),
                 closed: false,
                 config,
             }),
@@ -261,6 +276,11 @@ impl Kernel {
     pub(crate) fn report(&self, kind: ViolationKind, task: Option<TaskId>, message: String) {
         let mut st = self.state.borrow_mut();
         st.push_violation(kind, task, message);
+    }
+
+    /// Runs `f` on the state. `f` must not poll or drop futures (invariant 1).
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.borrow_mut())
     }
 
     pub(crate) fn with_workload_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {

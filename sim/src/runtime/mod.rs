@@ -2,6 +2,7 @@
 //! loop. Private machinery; `rt` is its public face and `Sim` its entry point.
 
 pub(crate) mod context;
+mod faults;
 pub(crate) mod join;
 pub(crate) mod kernel;
 mod panic;
@@ -9,6 +10,7 @@ mod policy;
 mod sim;
 pub(crate) mod timers;
 mod waker;
+mod world;
 
 pub use join::JoinError;
 pub use policy::{Policy, Schedule};

@@ -115,6 +115,7 @@ fn drive(kernel: &Kernel) -> End {
         {
             let mut guard = kernel.state.borrow_mut();
             let st = &mut *guard;
+            st.sync_world();
             fire_due_timers(st);
             kernel.wake_queue.drain_into(&mut woken);
             schedule_woken(st, &mut woken);
@@ -122,7 +123,12 @@ fn drive(kernel: &Kernel) -> End {
                 if st.tasks[MAIN.index()].done {
                     return End::Drained;
                 }
-                match st.timers.next_deadline() {
+                let healed = st.faults.healed;
+                let next = match (st.timers.next_deadline(), st.world.next_deadline(healed)) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                match next {
                     Some(deadline) => {
                         if deadline.since_start() > st.config.max_virtual_time {
                             let message = format!(
@@ -150,6 +156,7 @@ fn drive(kernel: &Kernel) -> End {
         }
         let task = pick(kernel);
         poll_task(kernel, task, &mut woken);
+        check_invariants(kernel, Phase::Step);
     }
 }
 
@@ -324,10 +331,67 @@ fn pending_tasks(st: &State) -> impl Iterator<Item = TaskId> + '_ {
         .map(|(i, _)| TaskId(i as u32))
 }
 
-/// The end-of-run detectors: leaked tasks (after a normal end) and panics never awaited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Step,
+    End,
+}
+
+/// Runs the registered invariants with the state released: they may lock the subsystem's
+/// state, and nothing they do re-enters the kernel.
+fn check_invariants(kernel: &Kernel, phase: Phase) {
+    let mut invariants = {
+        let mut st = kernel.state.borrow_mut();
+        if st.invariants.is_empty() {
+            return;
+        }
+        std::mem::take(&mut st.invariants)
+    };
+    let now = kernel.now();
+    let mut failures = Vec::new();
+    for (invariant, fired) in invariants.iter_mut().filter(|(_, fired)| !*fired) {
+        let result = match phase {
+            Phase::Step => invariant.check_step(now),
+            Phase::End => invariant.check_end(now),
+        };
+        if let Err(message) = result {
+            *fired = true;
+            failures.push((
+                ViolationKind::Invariant(invariant.name().to_string()),
+                message,
+            ));
+        }
+    }
+    let mut st = kernel.state.borrow_mut();
+    // Invariants registered during this check (none should be) go after the existing ones.
+    invariants.append(&mut st.invariants);
+    st.invariants = invariants;
+    for (kind, message) in failures {
+        st.push_violation(kind, None, message);
+    }
+}
+
+/// The end-of-run detectors: leaked tasks (after a normal end), panics never awaited,
+/// orphan processes; then the invariants' end checks.
 fn end_checks(kernel: &Kernel, end: End) {
+    end_detectors(kernel, end);
+    check_invariants(kernel, Phase::End);
+}
+
+fn end_detectors(kernel: &Kernel, end: End) {
     let mut guard = kernel.state.borrow_mut();
     let st = &mut *guard;
+    st.sync_world();
+    for orphan in st.world.processes.orphans() {
+        st.push_violation(
+            ViolationKind::OrphanProcess,
+            None,
+            format!(
+                "process {} '{}' is {:?} at the end of the run: nobody killed and reaped it",
+                orphan.pid, orphan.name, orphan.state
+            ),
+        );
+    }
     if end == End::Drained {
         let leaked: Vec<TaskId> = pending_tasks(st)
             .filter(|id| !st.tasks[id.index()].never_woken)
@@ -378,6 +442,7 @@ fn teardown(kernel: &Kernel) {
 }
 
 fn build_report(seed: u64, state: State) -> Report {
+    let fault_plan = state.faults.plan;
     let mut stats = state.stats;
     stats.virtual_time_ns = state.now.as_nanos();
     stats.decisions = state.decisions.len() as u64;
@@ -394,6 +459,7 @@ fn build_report(seed: u64, state: State) -> Report {
         schedule: Schedule {
             decisions: state.decisions,
         },
+        fault_plan,
         stats,
     }
 }

@@ -1,0 +1,1 @@
+//! asynclife-actions: the fire-and-forget action tracker of seed 000.

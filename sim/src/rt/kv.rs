@@ -1,0 +1,130 @@
+//! The simulated key-value store, with Redis semantics. Every call passes the fault point
+//! `kv.<command>` (so latency and errors can be injected) and is traced. Calls must be made
+//! from within a simulation; the Redis-backed side arrives with real mode.
+
+use super::fault::{point, InjectedError};
+use crate::runtime::context;
+use crate::time::Instant;
+use crate::trace::EventKind;
+use crate::world::{KvError, KvStore, Ttl};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// Why a store call failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The fault plan injected an error (a timeout, a lost connection, ...).
+    Injected(InjectedError),
+    /// The store refused the command (WRONGTYPE).
+    Store(KvError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Injected(e) => e.fmt(f),
+            Error::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<InjectedError> for Error {
+    fn from(e: InjectedError) -> Error {
+        Error::Injected(e)
+    }
+}
+
+impl From<KvError> for Error {
+    fn from(e: KvError) -> Error {
+        Error::Store(e)
+    }
+}
+
+/// Passes the command's fault point, then runs it on the store and traces it.
+async fn call<R>(
+    command: &str,
+    key: &str,
+    run: impl FnOnce(&mut KvStore, Instant) -> R,
+) -> Result<R, Error> {
+    point(&format!("kv.{}", command.to_ascii_lowercase())).await?;
+    let kernel = context::current();
+    Ok(kernel.with_state(|st| {
+        let (now, task) = (st.now, st.current);
+        st.recorder.push(
+            now,
+            task,
+            EventKind::Kv {
+                command: format!("{command} {key}"),
+            },
+        );
+        run(&mut st.world.kv, now)
+    }))
+}
+
+/// GET.
+pub async fn get(key: &str) -> Result<Option<String>, Error> {
+    Ok(call("GET", key, |kv, now| kv.get(key, now)).await??)
+}
+
+/// SET, with an expiry when `ex` is given (and none otherwise, as Redis does).
+pub async fn set(key: &str, value: &str, ex: Option<Duration>) -> Result<(), Error> {
+    call("SET", key, |kv, now| kv.set(key, value, ex, now)).await
+}
+
+/// DEL: how many of the keys existed.
+pub async fn del(keys: &[&str]) -> Result<usize, Error> {
+    let label = keys.join(" ");
+    call("DEL", &label, |kv, now| kv.del(keys, now)).await
+}
+
+/// EXISTS.
+pub async fn exists(key: &str) -> Result<bool, Error> {
+    call("EXISTS", key, |kv, now| kv.exists(key, now)).await
+}
+
+/// EXPIRE: false when the key does not exist.
+pub async fn expire(key: &str, ttl: Duration) -> Result<bool, Error> {
+    call("EXPIRE", key, |kv, now| kv.expire(key, ttl, now)).await
+}
+
+/// TTL.
+pub async fn ttl(key: &str) -> Result<Ttl, Error> {
+    call("TTL", key, |kv, now| kv.ttl(key, now)).await
+}
+
+/// HSET: how many fields were new.
+pub async fn hset(key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
+    Ok(call("HSET", key, |kv, now| kv.hset(key, fields, now)).await??)
+}
+
+/// HGET.
+pub async fn hget(key: &str, field: &str) -> Result<Option<String>, Error> {
+    Ok(call("HGET", key, |kv, now| kv.hget(key, field, now)).await??)
+}
+
+/// HGETALL (an empty map for a missing key).
+pub async fn hgetall(key: &str) -> Result<BTreeMap<String, String>, Error> {
+    Ok(call("HGETALL", key, |kv, now| kv.hgetall(key, now)).await??)
+}
+
+/// HDEL: how many fields existed.
+pub async fn hdel(key: &str, fields: &[&str]) -> Result<usize, Error> {
+    Ok(call("HDEL", key, |kv, now| kv.hdel(key, fields, now)).await??)
+}
+
+/// The keys starting with `prefix`, sorted (Redis `SCAN MATCH prefix*`).
+pub async fn keys(prefix: &str) -> Result<Vec<String>, Error> {
+    call("KEYS", prefix, |kv, now| kv.keys_with_prefix(prefix, now)).await
+}
+
+/// Reads the store (for invariants and reports), as it is now. No fault point, no trace.
+///
+/// # Panics
+/// Outside a simulation.
+pub fn inspect<R>(f: impl FnOnce(&KvStore, Instant) -> R) -> R {
+    context::current().with_state(|st| f(&st.world.kv, st.now))
+}
