@@ -1,0 +1,7 @@
+//! asynclife: the harness's command line, scenario files, registry of subsystems, and sweeps.
+//!
+//! The engine is the `asynclife-sim` crate; the reference subsystems are the crates under
+//! `crates/`. This crate ties them together: it reads scenario files, runs them over many
+//! seeds, writes failure files, and replays them.
+
+pub mod workloads;
