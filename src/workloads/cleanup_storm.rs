@@ -4,6 +4,7 @@
 
 use asynclife_sim::rt;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,12 +14,13 @@ use std::time::Duration;
 /// If a session is still registered at the end (the workload's own check).
 pub async fn cleanup_storm(sessions: u32) -> u64 {
     let live = Arc::new(Mutex::new(BTreeSet::new()));
-    let probe = rt::spawn("health-probe", async {
-        let mut ticks = 0u64;
+    let ticks = Arc::new(AtomicU64::new(0));
+    let counter = ticks.clone();
+    let probe = rt::spawn("health-probe", async move {
         let mut every = rt::interval(Duration::from_millis(10));
         loop {
             every.tick().await;
-            ticks += 1;
+            counter.fetch_add(1, Ordering::Relaxed);
         }
     });
     let mut set = rt::JoinSet::new();
@@ -42,5 +44,5 @@ pub async fn cleanup_storm(sessions: u32) -> u64 {
     assert!(live.lock().expect("not poisoned").is_empty());
     probe.abort();
     let _ = probe.await;
-    u64::from(sessions)
+    ticks.load(Ordering::Relaxed)
 }
