@@ -4,4 +4,8 @@
 //! `crates/`. This crate ties them together: it reads scenario files, runs them over many
 //! seeds, writes failure files, and replays them.
 
+pub mod failure;
+pub mod registry;
+pub mod scenario;
+pub mod sweep;
 pub mod workloads;
