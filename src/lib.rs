@@ -9,3 +9,8 @@ pub mod registry;
 pub mod scenario;
 pub mod sweep;
 pub mod workloads;
+
+/// The README's example, compiled and run as a doctest so that it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
