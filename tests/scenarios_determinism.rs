@@ -12,8 +12,12 @@ fn every_scenario_gives_the_same_trace_for_the_same_seed() {
     for s in &scenarios {
         let subsystem = registry::find(&s.subsystem).expect("checked when loaded");
         for seed in [0, 1, 17] {
-            let a = subsystem.run(s.sim_config(seed), &s.workload, &s.variant).unwrap();
-            let b = subsystem.run(s.sim_config(seed), &s.workload, &s.variant).unwrap();
+            let a = subsystem
+                .run(s.sim_config(seed), &s.workload, &s.variant)
+                .unwrap();
+            let b = subsystem
+                .run(s.sim_config(seed), &s.workload, &s.variant)
+                .unwrap();
             assert_eq!(
                 a.trace_hash(),
                 b.trace_hash(),
@@ -32,7 +36,11 @@ fn every_failing_scenario_replays_from_its_failure_file() {
     for s in scenarios.iter().filter(|s| s.variant != "fixed") {
         let subsystem = registry::find(&s.subsystem).expect("checked when loaded");
         let Some(report) = (0..s.seeds)
-            .map(|seed| subsystem.run(s.sim_config(seed), &s.workload, &s.variant).unwrap())
+            .map(|seed| {
+                subsystem
+                    .run(s.sim_config(seed), &s.workload, &s.variant)
+                    .unwrap()
+            })
             .find(|r| !r.violations.is_empty())
         else {
             continue;
