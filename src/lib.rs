@@ -14,3 +14,5 @@ pub mod workloads;
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+pub mod shrink;
+pub mod zoo;

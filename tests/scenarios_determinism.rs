@@ -35,7 +35,8 @@ fn every_failing_scenario_replays_from_its_failure_file() {
     let dir = std::env::temp_dir().join(format!("asynclife-replay-{}", std::process::id()));
     for s in scenarios.iter().filter(|s| s.variant != "fixed") {
         let subsystem = registry::find(&s.subsystem).expect("checked when loaded");
-        let Some(report) = (0..s.seeds)
+        let Some(report) = s
+            .default_seeds()
             .map(|seed| {
                 subsystem
                     .run(s.sim_config(seed), &s.workload, &s.variant)

@@ -14,7 +14,7 @@ fn every_scenario_meets_its_expectation_over_its_default_seeds() {
     for s in &scenarios {
         let subsystem = registry::find(&s.subsystem).expect("checked when loaded");
         let options = SweepOptions {
-            seeds: 0..s.seeds,
+            seeds: s.default_seeds(),
             jobs,
             keep_going: false,
             variant: None,

@@ -4,7 +4,9 @@ mod list;
 mod replay;
 mod report;
 mod run;
+mod shrink;
 mod sweep;
+mod zoo;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -30,6 +32,10 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Re-run a failure file bit for bit and check that its trace hash is reproduced.
     Replay(replay::ReplayArgs),
+    /// Minimise a failure: fault rules, workload size and schedule, same violation.
+    Shrink(shrink::ShrinkArgs),
+    /// Every defect against its scenarios (detected?) and `fixed` (false alarms?).
+    Zoo(zoo::ZooArgs),
 }
 
 /// How a trace is printed.
@@ -62,5 +68,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Shrink(args) => shrink::run(args),
+        Command::Zoo(args) => zoo::run(args),
     }
 }

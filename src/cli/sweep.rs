@@ -100,10 +100,11 @@ pub fn run(args: SweepArgs) -> anyhow::Result<Outcome> {
     let mut all_as_expected = true;
     let mut rows = Vec::new();
     for scenario in &scenarios {
-        let range = args
-            .seed_range
-            .clone()
-            .unwrap_or(0..args.seeds.unwrap_or(scenario.seeds));
+        let range = match (&args.seed_range, args.seeds) {
+            (Some(range), _) => range.clone(),
+            (None, Some(n)) => scenario.first_seed..scenario.first_seed.saturating_add(n),
+            (None, None) => scenario.default_seeds(),
+        };
         let seeds = shard_range(range, args.shard);
         let (ok, row) = sweep_one(scenario, &args, seeds, jobs)?;
         all_as_expected &= ok;

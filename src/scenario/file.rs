@@ -48,6 +48,7 @@ struct RawScenario {
     description: String,
     variant: Option<toml::Spanned<String>>,
     seeds: Option<u64>,
+    first_seed: Option<u64>,
     #[serde(default)]
     sim: SimSection,
     #[serde(default)]
@@ -70,6 +71,9 @@ pub struct Scenario {
     pub variant: String,
     /// The default number of seeds of a sweep.
     pub seeds: u64,
+    /// The first seed of a default sweep (0 unless the file says; a shrunk failure's scenario
+    /// starts at its seed).
+    pub first_seed: u64,
     /// Engine settings.
     pub sim: SimSection,
     /// The subsystem's workload, validated against its struct, as JSON.
@@ -98,6 +102,11 @@ impl Scenario {
         }
         config.faults = self.faults.clone();
         config
+    }
+
+    /// The seeds of a default sweep.
+    pub fn default_seeds(&self) -> std::ops::Range<u64> {
+        self.first_seed..self.first_seed.saturating_add(self.seeds)
     }
 
     /// The scenario's name: its file name without the extension.
@@ -178,6 +187,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         description: raw.description,
         variant,
         seeds: raw.seeds.unwrap_or(100),
+        first_seed: raw.first_seed.unwrap_or(0),
         sim: raw.sim,
         workload,
         faults: raw.faults,
@@ -263,4 +273,45 @@ fn check_expect(path: &Path, text: &str, raw: RawExpect) -> Result<Expect, Scena
         .field("expect")
         .at_line(line)),
     }
+}
+
+/// An equivalent scenario file for a (shrunk) failure: its workload, its concrete fault plan,
+/// its schedule as a replay policy, its seed, and its first violation as the expectation.
+pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String> {
+    let expect = failure
+        .violations
+        .first()
+        .map(|v| v.kind.name().to_string())
+        .ok_or("the failure records no violation")?;
+    let sim = SimSection {
+        policy: Some(Policy::Replay(failure.schedule.clone())),
+        max_steps: Some(failure.sim.max_steps),
+        max_virtual_time_ms: Some(failure.sim.max_virtual_time.as_millis() as u64),
+        blocked_poll_threshold_ms: Some(failure.sim.blocked_poll_threshold.as_millis() as u64),
+    };
+    let mut doc = toml::Table::new();
+    let mut put = |key: &str, value: Result<toml::Value, toml::ser::Error>| -> Result<(), String> {
+        doc.insert(key.to_string(), value.map_err(|e| format!("{key}: {e}"))?);
+        Ok(())
+    };
+    put("subsystem", Ok(failure.subsystem.clone().into()))?;
+    put(
+        "description",
+        Ok(format!(
+            "Shrunk from {} seed {}: must fail with {expect}.",
+            failure.scenario.display(),
+            failure.seed
+        )
+        .into()),
+    )?;
+    put("variant", Ok(failure.variant.clone().into()))?;
+    put("seeds", Ok(1.into()))?;
+    put("first_seed", Ok(toml::Value::Integer(failure.seed as i64)))?;
+    put("sim", toml::Value::try_from(&sim))?;
+    put("workload", toml::Value::try_from(&failure.workload))?;
+    put("faults", toml::Value::try_from(&failure.sim.faults))?;
+    let mut expect_table = toml::Table::new();
+    expect_table.insert("fails".into(), expect.into());
+    put("expect", Ok(toml::Value::Table(expect_table)))?;
+    toml::to_string(&doc).map_err(|e| e.to_string())
 }

@@ -6,4 +6,4 @@ mod error;
 mod file;
 
 pub use error::ScenarioError;
-pub use file::{load, load_dir, Expect, Scenario, SimSection};
+pub use file::{from_failure, load, load_dir, Expect, Scenario, SimSection};
