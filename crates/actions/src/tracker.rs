@@ -120,6 +120,9 @@ pub(crate) struct State {
     pub(crate) running: BTreeMap<ActionKey, Running>,
     pub(crate) metrics: Metrics,
     pub(crate) notify: Option<mpsc::UnboundedSender<Notification>>,
+    /// Tasks aborted by a cancel that may not have stopped yet: on tokio an abort takes
+    /// effect at the task's next poll. Shutdown waits for them; finished ones are dropped.
+    stopping: Vec<rt::JoinHandle<()>>,
     next_task_id: u64,
     closed: bool,
 }
@@ -147,6 +150,7 @@ impl ActionTracker {
             running: BTreeMap::new(),
             metrics: Metrics::new(),
             notify: Some(tx),
+            stopping: Vec::new(),
             next_task_id: 1,
             closed: false,
         };
@@ -293,7 +297,8 @@ impl ActionTracker {
         let removed = lock(&self.shared.state).running.remove(&key);
         match removed {
             Some(running) => {
-                drop(self.record_cancel(running, "cancelled"));
+                let handle = self.record_cancel(running, "cancelled");
+                self.keep_stopping(handle);
                 true
             }
             None => false,
@@ -314,23 +319,33 @@ impl ActionTracker {
         };
         let count = removed.len();
         for running in removed {
-            drop(self.record_cancel(running, "domain cancelled"));
+            let handle = self.record_cancel(running, "domain cancelled");
+            self.keep_stopping(handle);
         }
         count
+    }
+
+    /// Keeps an aborted task's handle until the task has stopped.
+    fn keep_stopping(&self, handle: Option<rt::JoinHandle<()>>) {
+        let mut st = lock(&self.shared.state);
+        st.stopping.retain(|h| !h.is_finished());
+        st.stopping.extend(handle);
     }
 
     /// Refuses new starts, cancels every running action, ends the notifications, and waits
     /// until every action task has stopped.
     pub async fn shutdown(&self) {
-        let removed: Vec<Running> = {
+        let (removed, stopping): (Vec<Running>, Vec<_>) = {
             let mut st = lock(&self.shared.state);
             st.closed = true;
-            std::mem::take(&mut st.running).into_values().collect()
+            let removed = std::mem::take(&mut st.running).into_values().collect();
+            (removed, std::mem::take(&mut st.stopping))
         };
-        let handles: Vec<_> = removed
+        let mut handles: Vec<_> = removed
             .into_iter()
             .filter_map(|running| self.record_cancel(running, "shutdown"))
             .collect();
+        handles.extend(stopping);
         lock(&self.shared.state).notify = None;
         for handle in handles {
             // Aborted: the result is a cancellation, nothing to look at.
