@@ -184,6 +184,31 @@ mod tests {
         assert_eq!(ctx.recent_actions()[0].status, ActionStatus::Completed);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn history_never_exceeds_its_policy(
+            max_count in 1usize..6,
+            max_age_ms in 1u64..1_000,
+            gaps_ms in proptest::collection::vec(0u64..300, 0..40),
+        ) {
+            let retention = RetentionPolicy {
+                max_count,
+                max_age: Duration::from_millis(max_age_ms),
+            };
+            let mut ctx = ConversationContext::new("s");
+            let mut now_ms = 0;
+            for (i, gap) in gaps_ms.into_iter().enumerate() {
+                now_ms += gap;
+                let now = Instant::from_millis(now_ms);
+                let done = info(&format!("a{i}"), ActionStatus::Completed, now_ms);
+                ctx.record_finished(done, &retention, now);
+                proptest::prop_assert!(ctx.recent_actions().len() <= max_count);
+                let oldest = ctx.recent_actions().front().expect("the newest is kept");
+                proptest::prop_assert!(!is_expired(oldest, &retention, now));
+            }
+        }
+    }
+
     #[test]
     fn history_is_bounded_by_count_and_age() {
         let retention = RetentionPolicy {

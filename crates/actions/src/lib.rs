@@ -59,16 +59,22 @@
 //!   [`options`]: deadline and retry policy; [`metrics`]: counters and notifications;
 //! - [`context`], [`manager`]: conversation contexts and their manager (and sweeper);
 //! - [`workflow`]: the workflow side; [`handlers`]: the seed's action functions;
-//! - [`defect`]: the variants and their catalogue; [`invariants`]: what must hold;
-//!   [`ledger`]: what the workload saw; [`workload`]: the scenario driver.
+//! - [`defect`]: the variants and their catalogue; [`invariants`]: what must hold (a
+//!   numbered list); [`ledger`]: what the workload saw; [`workload`]: the scenario driver.
+//!
+//! Scenarios live in `scenarios/actions/`: four for `fixed` (steady mix, timeout storm,
+//! cancellation during backoff, retention churn) and one shaped for each other variant.
 //!
 //! # Reproducing a failure
 //! A failing seed of a scenario replays exactly with the harness: `asynclife run
-//! scenarios/actions/<scenario>.toml --seed <N> [--variant <variant>]`. In a test, run
-//! `asynclife_sim::subsystem::run::<Actions>(SimConfig { seed, faults, .. }, &workload,
-//! variant)` with the scenario's workload and fault plan: the same seed gives the same
-//! [`Report::trace_hash`](asynclife_sim::Report::trace_hash), and the report's violations
-//! name the action, its session and the times involved.
+//! scenarios/actions/<scenario>.toml --seed <N>` (the file names the variant and the fault
+//! plan). In a test, run `asynclife_sim::subsystem::run::<Actions>(SimConfig { seed,
+//! faults, .. }, &workload, variant)` with the scenario's `[sim]`, `[workload]` and
+//! `[faults]`: the same seed gives the same
+//! [`Report::trace_hash`](asynclife_sim::Report::trace_hash), and each violation names the
+//! action (`session/action`), the statuses and the virtual times involved. The crate's
+//! own `tests/common` shows the loading; `tests/defects_caught.rs` the search for a first
+//! failing seed.
 
 mod completion;
 pub mod context;

@@ -180,6 +180,31 @@ mod tests {
         assert_eq!(RetryPolicy::default().validate(), Ok(()));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn valid_policies_give_delays_within_bounds_that_grow(
+            base_ms in 1u64..10_000,
+            jitter in 0.0f64..=1.0,
+            extra in 0.0f64..4.0,
+            attempt in 1u32..10,
+            unit in 0.0f64..=1.0,
+        ) {
+            let p = RetryPolicy {
+                max_attempts: 10,
+                base_delay: Duration::from_millis(base_ms),
+                factor: 1.0 + jitter + extra,
+                jitter,
+            };
+            proptest::prop_assert!(p.validate().is_ok());
+            let (shortest, longest) = p.backoff_bounds(attempt);
+            let delay = p.backoff(attempt, unit);
+            proptest::prop_assert!(shortest <= delay && delay <= longest);
+            // Float rounding may cost a nanosecond when factor == 1 + jitter exactly.
+            let (next_shortest, _) = p.backoff_bounds(attempt + 1);
+            proptest::prop_assert!(next_shortest + Duration::from_micros(1) >= longest);
+        }
+    }
+
     #[test]
     fn options_read_from_toml_with_defaults() {
         let o: ActionOptions = toml::from_str("timeout_ms = 5000").unwrap();
