@@ -14,8 +14,9 @@ pub trait Registered: Sync {
     fn variants(&self) -> &'static [VariantInfo];
     /// Checks a variant name.
     fn check_variant(&self, variant: &str) -> Result<(), UnknownVariant>;
-    /// Checks a `[workload]` table against the subsystem's struct; gives it back as JSON.
-    fn parse_workload(&self, table: toml::Value) -> Result<serde_json::Value, String>;
+    /// Reads the `[workload]` table of a scenario file's text into the subsystem's struct;
+    /// gives it back as JSON, or TOML's error (with the position of the offending field).
+    fn parse_workload(&self, text: &str) -> Result<serde_json::Value, toml::de::Error>;
     /// Runs one seed.
     fn run(
         &self,
@@ -42,9 +43,16 @@ impl<S: Subsystem> Registered for Entry<S> {
         subsystem::check_variant::<S>(variant)
     }
 
-    fn parse_workload(&self, table: toml::Value) -> Result<serde_json::Value, String> {
-        let workload = S::Workload::deserialize(table).map_err(|e| e.message().to_string())?;
-        serde_json::to_value(workload).map_err(|e| e.to_string())
+    fn parse_workload(&self, text: &str) -> Result<serde_json::Value, toml::de::Error> {
+        /// The rest of the file is checked elsewhere; here only `[workload]` is read, from the
+        /// text, so that errors keep their position.
+        #[derive(Deserialize)]
+        struct WorkloadOnly<W> {
+            #[serde(default)]
+            workload: W,
+        }
+        let only: WorkloadOnly<S::Workload> = toml::from_str(text)?;
+        Ok(serde_json::to_value(only.workload).expect("a workload serialises to JSON"))
     }
 
     fn run(
@@ -71,7 +79,8 @@ impl<S: Subsystem> Registered for Entry<S> {
 
 /// Every registered subsystem, in catalogue order.
 pub fn all() -> Vec<&'static dyn Registered> {
-    vec![]
+    static ACTIONS: Entry<asynclife_actions::Actions> = Entry(PhantomData);
+    vec![&ACTIONS]
 }
 
 /// The subsystem named `name`.
@@ -82,9 +91,4 @@ pub fn find(name: &str) -> Option<&'static dyn Registered> {
 /// The names of every subsystem.
 pub fn names() -> Vec<&'static str> {
     all().into_iter().map(|s| s.name()).collect()
-}
-
-#[allow(dead_code)] // used as entries are added
-const fn entry<S: Subsystem>() -> Entry<S> {
-    Entry(PhantomData)
 }

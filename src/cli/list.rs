@@ -27,7 +27,7 @@ pub fn run(args: ListArgs) -> anyhow::Result<Outcome> {
                 );
             } else {
                 println!(
-                    "{:<9} {:<26} {:<8} {:<28} {}",
+                    "{:<9} {:<26} {:<14} {:<28} {}",
                     subsystem.name(),
                     v.name,
                     v.seed_ref,

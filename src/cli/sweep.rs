@@ -237,12 +237,12 @@ fn progress_bar(scenario: &Scenario, variant: &str, seeds: u64, quiet: bool) -> 
 
 fn print_table(rows: &[Row]) {
     println!(
-        "\n{:<32} {:<24} {:>7} {:>7} {:>11} {:>9}  verdict",
-        "scenario", "variant", "seeds", "failed", "first fail", "seeds/s"
+        "\n{:<32} {:<24} {:>7} {:>10} {:>11} {:>9}  verdict",
+        "scenario", "variant", "seeds", "unexpected", "first fail", "seeds/s"
     );
     for r in rows {
         println!(
-            "{:<32} {:<24} {:>7} {:>7} {:>11} {:>9.0}  {}",
+            "{:<32} {:<24} {:>7} {:>10} {:>11} {:>9.0}  {}",
             r.name,
             r.variant,
             r.seeds_run,

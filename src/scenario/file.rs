@@ -51,7 +51,9 @@ struct RawScenario {
     first_seed: Option<u64>,
     #[serde(default)]
     sim: SimSection,
+    /// Checked against the subsystem's struct by the registry.
     #[serde(default)]
+    #[allow(dead_code)]
     workload: Option<toml::Value>,
     #[serde(default)]
     faults: FaultPlan,
@@ -174,11 +176,8 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         None => asynclife_sim::subsystem::FIXED.to_string(),
     };
     let workload = subsystem
-        .parse_workload(
-            raw.workload
-                .unwrap_or(toml::Value::Table(Default::default())),
-        )
-        .map_err(|message| workload_error(path, text, message))?;
+        .parse_workload(text)
+        .map_err(|e| workload_error(path, text, &e))?;
     check_faults(path, text, &raw.faults)?;
     let expect = check_expect(path, text, raw.expect)?;
     let scenario = Scenario {
@@ -217,24 +216,21 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
     error
 }
 
-/// A workload error from serde names the field but has no position: find its line in the
-/// `[workload]` table.
-fn workload_error(path: &Path, text: &str, message: String) -> ScenarioError {
-    let field = message.split('`').nth(1).map(str::to_string);
-    let workload_start = text
-        .lines()
-        .position(|l| l.trim() == "[workload]")
-        .unwrap_or(0);
-    let line = field.as_deref().and_then(|f| {
-        let tail: String = text
-            .lines()
-            .skip(workload_start)
-            .collect::<Vec<_>>()
-            .join("\n");
-        line_of_key(&tail, f).map(|l| l + workload_start)
-    });
-    let error = ScenarioError::new(path, format!("in [workload]: {message}"))
-        .at_line(line.or(Some(workload_start + 1)));
+/// A workload error: TOML gives its position; the field is named by the message (unknown or
+/// missing fields) or else by the key on the offending line.
+fn workload_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let message = e.message().trim().to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field"))
+        .map(str::to_string)
+        .or_else(|| {
+            let l = text.lines().nth(line? - 1)?;
+            l.split_once('=').map(|(key, _)| key.trim().to_string())
+        });
+    let error = ScenarioError::new(path, format!("in [workload]: {message}")).at_line(line);
     match field {
         Some(f) => error.field(format!("workload.{f}")),
         None => error.field("workload"),

@@ -1,0 +1,168 @@
+//! Malformed scenario files: each gets an error that names the file, the line and the field,
+//! and nothing runs (the CLI exits with code 2).
+
+use asynclife::scenario::{self, ScenarioError};
+use std::path::PathBuf;
+use std::process::Command;
+
+const GOOD: &str = r#"subsystem = "actions"
+description = "A small steady mix."
+seeds = 3
+
+[workload]
+sessions = 2
+intents_per_session = 2
+
+[faults]
+swarm = false
+
+[[faults.rules]]
+point = "action.*"
+kind = "delay"
+min_ms = 10
+max_ms = 50
+probability = 0.5
+
+[expect]
+verdict = "pass"
+"#;
+
+/// Writes `text` to a fresh file and loads it.
+fn load(name: &str, text: &str) -> (PathBuf, Result<scenario::Scenario, ScenarioError>) {
+    let dir = std::env::temp_dir().join(format!("asynclife-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    let result = scenario::load(&path);
+    (path, result)
+}
+
+fn error(name: &str, text: &str) -> ScenarioError {
+    let (path, result) = load(name, text);
+    let e = result.expect_err("a malformed file must be rejected");
+    assert_eq!(e.path, path, "the error names the file");
+    assert!(e.to_string().starts_with(&path.display().to_string()));
+    e
+}
+
+#[test]
+fn the_good_file_loads() {
+    let (_, result) = load("good", GOOD);
+    let s = result.unwrap();
+    assert_eq!(s.subsystem, "actions");
+    assert_eq!(s.variant, "fixed");
+    assert_eq!(s.workload["sessions"], 2);
+}
+
+#[test]
+fn an_unknown_top_level_field_is_named_with_its_line() {
+    let e = error(
+        "unknown-field",
+        &GOOD.replace("seeds = 3", "seeds = 3\nsedes = 4"),
+    );
+    assert_eq!(e.line, Some(4), "{e}");
+    assert_eq!(e.field.as_deref(), Some("sedes"), "{e}");
+}
+
+#[test]
+fn an_unknown_workload_field_is_named_with_its_line() {
+    let e = error(
+        "unknown-workload-field",
+        &GOOD.replace("sessions = 2", "sesions = 2"),
+    );
+    assert_eq!(e.field.as_deref(), Some("workload.sesions"), "{e}");
+    assert_eq!(e.line, Some(6), "{e}");
+}
+
+#[test]
+fn a_wrong_type_is_named_with_its_line() {
+    let e = error(
+        "wrong-type",
+        &GOOD.replace("seeds = 3", "seeds = \"three\""),
+    );
+    assert_eq!(e.line, Some(3), "{e}");
+    assert!(e.message.contains("invalid type"), "{e}");
+    let e = error(
+        "wrong-workload-type",
+        &GOOD.replace("sessions = 2", "sessions = \"two\""),
+    );
+    assert_eq!(e.line, Some(6), "{e}");
+}
+
+#[test]
+fn an_unknown_subsystem_is_named_with_the_known_ones() {
+    let e = error(
+        "unknown-subsystem",
+        &GOOD.replace("\"actions\"", "\"action\""),
+    );
+    assert_eq!(e.field.as_deref(), Some("subsystem"));
+    assert_eq!(e.line, Some(1));
+    assert!(e.message.contains("unknown subsystem 'action'"), "{e}");
+    assert!(e.message.contains("actions"), "{e}");
+}
+
+#[test]
+fn an_unknown_variant_is_named_with_the_known_ones() {
+    let text = GOOD.replace("seeds = 3", "variant = \"no-clenup\"\nseeds = 3");
+    let e = error("unknown-variant", &text);
+    assert_eq!(e.field.as_deref(), Some("variant"));
+    assert_eq!(e.line, Some(3));
+    assert!(
+        e.message.contains("no-cleanup"),
+        "lists the known variants: {e}"
+    );
+}
+
+#[test]
+fn an_invalid_fault_rule_is_named_with_its_rule_and_line() {
+    let e = error(
+        "bad-probability",
+        &GOOD.replace("probability = 0.5", "probability = 1.5"),
+    );
+    assert_eq!(
+        e.field.as_deref(),
+        Some("faults.rules[0].probability"),
+        "{e}"
+    );
+    assert_eq!(e.line, Some(12), "{e}");
+    let e = error("bad-range", &GOOD.replace("max_ms = 50", "max_ms = 5"));
+    assert_eq!(e.field.as_deref(), Some("faults.rules[0].max_ms"), "{e}");
+    let e = error(
+        "bad-kind",
+        &GOOD.replace("kind = \"delay\"", "kind = \"explode\""),
+    );
+    assert!(e.message.contains("explode"), "{e}");
+    assert!(e.line.is_some(), "{e}");
+}
+
+#[test]
+fn an_expectation_must_be_exactly_one_of_pass_or_fails() {
+    let e = error(
+        "bad-verdict",
+        &GOOD.replace("verdict = \"pass\"", "verdict = \"fail\""),
+    );
+    assert_eq!(e.field.as_deref(), Some("expect.verdict"), "{e}");
+    let e = error(
+        "both",
+        &GOOD.replace("verdict = \"pass\"", "verdict = \"pass\"\nfails = \"x\""),
+    );
+    assert_eq!(e.field.as_deref(), Some("expect"), "{e}");
+}
+
+#[test]
+fn the_cli_exits_2_and_runs_nothing_when_one_file_of_several_is_bad() {
+    let (good, _) = load("cli-good", GOOD);
+    let (bad, _) = load("cli-bad", &GOOD.replace("seeds = 3", "seeds = -1"));
+    let out = Command::new(env!("CARGO_BIN_EXE_asynclife"))
+        .args(["sweep"])
+        .arg(&good)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&bad.display().to_string()), "{stderr}");
+    assert!(stderr.contains(":3"), "names the line: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.is_empty(), "nothing ran: {stdout}");
+}
