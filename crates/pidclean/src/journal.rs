@@ -35,6 +35,7 @@ pub struct Journal {
     cleanups: Vec<CleanupReport>,
     health_latencies: Vec<Duration>,
     probe_due: Option<Instant>,
+    end_latencies: Vec<Duration>,
     storing_pid: BTreeSet<SessionId>,
     ends: BTreeMap<SessionId, EndRecord>,
 }
@@ -115,6 +116,16 @@ impl Journal {
         if let Some(record) = self.ends.get_mut(session) {
             record.last_ok = Some(ok);
         }
+    }
+
+    /// A client's end request returned `latency` after it was due (sent).
+    pub fn record_end_latency(&mut self, latency: Duration) {
+        self.end_latencies.push(latency);
+    }
+
+    /// Every end request's latency as its client saw it, in the order they returned.
+    pub fn end_latencies(&self) -> &[Duration] {
+        &self.end_latencies
     }
 
     /// Whether an end of `session` was requested.

@@ -138,6 +138,9 @@ pub struct WorkloadReport {
     pub cleanup_durations: Vec<Duration>,
     /// Every health probe's latency, in order.
     pub health_latencies: Vec<Duration>,
+    /// Every client's end request, from when it was sent to its answer: the cleanup plus
+    /// whatever kept the handler from starting (a held executor, a lock).
+    pub end_latencies: Vec<Duration>,
     /// The whole workload, both phases.
     pub total: Duration,
     /// Every cleanup's report.
@@ -229,6 +232,7 @@ pub async fn run_workload(workload: Workload, variant: Variant) -> WorkloadRepor
     WorkloadReport {
         cleanup_durations: journal.cleanups().iter().map(|c| c.duration()).collect(),
         health_latencies: journal.health_latencies().to_vec(),
+        end_latencies: journal.end_latencies().to_vec(),
         total: rt::now() - started,
         cleanups: journal.cleanups().to_vec(),
         settled,
@@ -287,7 +291,9 @@ impl Client {
                 return failed.cleanup.is_err().then_some(failed.session);
             }
         };
-        rt::sleep(draw_ms(w.end_after_ms)).await;
+        // The end is sent when due; if the executor is held then, its client waits.
+        let due = rt::now() + draw_ms(w.end_after_ms);
+        rt::sleep_until(due).await;
         let route = if rt::random_bool(w.duplicate_end_probability) {
             EndRoute::Both
         } else if rt::random_bool(w.webhook_probability) {
@@ -296,6 +302,11 @@ impl Client {
             EndRoute::EndSession
         };
         let ok = end(&self.orchestrator, &self.journal, &session, route).await;
+        let latency = rt::now() - due;
+        self.journal
+            .lock()
+            .expect("journal lock")
+            .record_end_latency(latency);
         (!ok).then_some(session)
     }
 }
