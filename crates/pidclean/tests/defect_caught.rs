@@ -27,12 +27,12 @@ fn assert_caught(variant: Variant, scenario: &str, kind: &str) {
 
 /// The designated invariant of each variant, and the scenario that shows it.
 const DESIGNATED: [(Variant, &str); 6] = [
-    (Variant::AsDocumented, "end_during_spawn"),
-    (Variant::PidStoredLate, "end_before_connect"),
-    (Variant::BlockingCleanup, "concurrent_ends_health"),
-    (Variant::NoTtl, "end_before_connect"),
-    (Variant::DeadProcessError, "agents_crash"),
-    (Variant::SerialCleanup, "concurrent_ends_health"),
+    (Variant::AsDocumented, "end-during-spawn"),
+    (Variant::PidStoredLate, "end-before-connect"),
+    (Variant::BlockingCleanup, "concurrent-ends-health"),
+    (Variant::NoTtl, "end-before-connect"),
+    (Variant::DeadProcessError, "agents-crash"),
+    (Variant::SerialCleanup, "concurrent-ends-health"),
 ];
 
 #[test]
@@ -53,35 +53,32 @@ fn as_documented_fixed_sleep_is_caught_by_cleanup_prompt() {
     // Agents that exit on SIGTERM within 3 s are still waited for 5 s.
     assert_caught(
         Variant::AsDocumented,
-        "end_before_connect",
+        "end-before-connect",
         "cleanup-prompt",
     );
 }
 
 #[test]
-fn as_documented_race_leaves_the_recreated_session_hash_behind() {
+fn as_documented_race_orphans_agents_and_leaves_the_recreated_session_hash_behind() {
+    assert_caught(Variant::AsDocumented, "end-while-queued", "no-orphan-agent");
     assert_caught(
         Variant::AsDocumented,
-        "as_documented_race",
+        "end-while-queued",
         "session-keys-removed",
     );
-    assert_caught(
-        Variant::AsDocumented,
-        "as_documented_race",
-        "orphan-process",
-    );
+    assert_caught(Variant::AsDocumented, "end-while-queued", "orphan-process");
 }
 
 #[test]
 fn blocking_cleanup_holds_the_executor() {
     assert_caught(
         Variant::BlockingCleanup,
-        "end_before_connect",
+        "end-before-connect",
         "blocked-executor",
     );
     assert_caught(
         Variant::BlockingCleanup,
-        "end_before_connect",
+        "end-before-connect",
         "health-latency",
     );
 }
@@ -90,7 +87,7 @@ fn blocking_cleanup_holds_the_executor() {
 fn dead_process_error_leaves_the_keys_behind() {
     assert_caught(
         Variant::DeadProcessError,
-        "agents_crash",
+        "agents-crash",
         "session-keys-removed",
     );
 }
@@ -99,13 +96,13 @@ fn dead_process_error_leaves_the_keys_behind() {
 fn serial_cleanup_is_caught_with_agents_that_ignore_sigterm() {
     assert_caught(
         Variant::SerialCleanup,
-        "ignore_sigterm",
+        "ignore-sigterm",
         "cleanup-within-grace",
     );
 }
 
 #[test]
 fn pid_stored_late_is_caught_under_store_faults_too() {
-    assert_caught(Variant::PidStoredLate, "store_faults", "pid-discoverable");
-    assert_caught(Variant::NoTtl, "store_faults", "pid-key-ttl");
+    assert_caught(Variant::PidStoredLate, "store-faults", "pid-discoverable");
+    assert_caught(Variant::NoTtl, "store-faults", "pid-key-ttl");
 }

@@ -39,7 +39,7 @@ fn every_scenario_replays_bit_for_bit() {
 
 #[test]
 fn a_failing_run_replays_bit_for_bit() {
-    let (a, b) = twice("end_during_spawn", "as-documented", 3);
+    let (a, b) = twice("end-during-spawn", "as-documented", 3);
     assert!(!a.violations.is_empty());
     assert_eq!(a.trace_hash(), b.trace_hash());
     assert_eq!(a.violations, b.violations);

@@ -5,7 +5,6 @@ mod common;
 
 use asynclife_pidclean::{PidClean, Variant, CATALOGUE};
 use asynclife_sim::subsystem::Subsystem;
-use asynclife_sim::SimConfig;
 
 #[test]
 fn every_scenario_file_parses_and_is_valid() {
@@ -23,11 +22,7 @@ fn every_scenario_file_parses_and_is_valid() {
         if let Err(e) = scenario.workload.validate() {
             panic!("{file}: workload.{e}");
         }
-        let config = SimConfig {
-            faults: scenario.faults.clone(),
-            ..scenario.sim.clone()
-        };
-        if let Err(e) = config.validate() {
+        if let Err(e) = scenario.config(0).validate() {
             panic!("{file}: {e}");
         }
         match (&scenario.expect.verdict, &scenario.expect.fails) {
@@ -50,12 +45,12 @@ fn every_scenario_file_parses_and_is_valid() {
 #[test]
 fn the_scenarios_the_issue_asks_for_exist() {
     for name in [
-        "end_before_connect",
-        "end_during_spawn",
-        "ignore_sigterm",
-        "agents_crash",
-        "concurrent_ends_health",
-        "store_faults",
+        "end-before-connect",
+        "end-during-spawn",
+        "ignore-sigterm",
+        "agents-crash",
+        "concurrent-ends-health",
+        "store-faults",
     ] {
         assert!(
             common::scenario_dir().join(format!("{name}.toml")).exists(),
@@ -63,7 +58,7 @@ fn the_scenarios_the_issue_asks_for_exist() {
         );
     }
     assert_eq!(
-        common::load("concurrent_ends_health").workload.sessions,
+        common::load("concurrent-ends-health").workload.sessions,
         100
     );
 }

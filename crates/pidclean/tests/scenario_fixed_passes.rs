@@ -10,8 +10,7 @@ const MIN_SEEDS: u64 = 1_000;
 
 fn sweep(name: &str) {
     let scenario = common::load(name);
-    let seeds = scenario.seeds.max(MIN_SEEDS);
-    for seed in 0..seeds {
+    for seed in scenario.seeds_at_least(MIN_SEEDS) {
         let report = scenario.run("fixed", seed);
         assert_eq!(
             report.verdict,
@@ -27,16 +26,16 @@ macro_rules! scenarios {
         $(
             #[test]
             fn $name() {
-                sweep(stringify!($name));
+                sweep(&stringify!($name).replace('_', "-"));
             }
         )*
 
         #[test]
         fn every_scenario_file_is_swept() {
-            let swept = [$(stringify!($name)),*];
+            let swept = [$(stringify!($name).replace('_', "-")),*];
             for path in common::scenario_paths() {
                 let name = common::load_path(&path).name();
-                assert!(swept.contains(&name.as_str()), "{name} is not swept");
+                assert!(swept.contains(&name), "{name} is not swept");
             }
         }
     };
@@ -49,5 +48,5 @@ scenarios!(
     agents_crash,
     concurrent_ends_health,
     store_faults,
-    as_documented_race,
+    end_while_queued,
 );

@@ -5,11 +5,12 @@
 use asynclife_pidclean::{PidClean, Workload};
 use asynclife_sim::fault::FaultPlan;
 use asynclife_sim::subsystem::run;
-use asynclife_sim::{Report, SimConfig};
+use asynclife_sim::{Policy, Report, SimConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// A scenario file, as the harness reads it.
+/// A scenario file, in the shape the harness (`src/scenario/file.rs`) reads.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -20,7 +21,9 @@ pub struct Scenario {
     #[serde(default = "thousand")]
     pub seeds: u64,
     #[serde(default)]
-    pub sim: SimConfig,
+    pub first_seed: u64,
+    #[serde(default)]
+    pub sim: SimSection,
     #[serde(default)]
     pub workload: Workload,
     #[serde(default)]
@@ -28,6 +31,16 @@ pub struct Scenario {
     pub expect: Expect,
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// The `[sim]` table: the engine settings a scenario may change.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSection {
+    pub policy: Option<Policy>,
+    pub max_steps: Option<u64>,
+    pub max_virtual_time_ms: Option<u64>,
+    pub blocked_poll_threshold_ms: Option<u64>,
 }
 
 /// The `[expect]` table.
@@ -77,15 +90,30 @@ pub fn load(name: &str) -> Scenario {
 }
 
 impl Scenario {
-    /// The scenario's engine configuration for `seed`, its faults included. The trace is
-    /// hashed but not kept, to keep sweeps fast.
+    /// The scenario's engine configuration for `seed`, as the harness builds it. The trace
+    /// is hashed but not kept, to keep sweeps fast.
     pub fn config(&self, seed: u64) -> SimConfig {
-        SimConfig {
-            seed,
-            faults: self.faults.clone(),
-            record_trace: false,
-            ..self.sim.clone()
+        let mut config = SimConfig::with_seed(seed);
+        if let Some(policy) = &self.sim.policy {
+            config.policy = policy.clone();
         }
+        if let Some(steps) = self.sim.max_steps {
+            config.max_steps = steps;
+        }
+        if let Some(ms) = self.sim.max_virtual_time_ms {
+            config.max_virtual_time = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.sim.blocked_poll_threshold_ms {
+            config.blocked_poll_threshold = Duration::from_millis(ms);
+        }
+        config.faults = self.faults.clone();
+        config.record_trace = false;
+        config
+    }
+
+    /// The seeds of a default sweep, at least `min` of them.
+    pub fn seeds_at_least(&self, min: u64) -> std::ops::Range<u64> {
+        self.first_seed..self.first_seed + self.seeds.max(min)
     }
 
     /// Runs one seed of the scenario with `variant`.
