@@ -208,7 +208,7 @@ impl TaskManager {
     {
         let inner = &self.inner;
         let id = run.id.clone();
-        let task_name = format!("{}:{}", run.name, id);
+        let task_name = id.to_string();
         let mut shared = inner.lock();
         if !shared.accepting {
             return Err(SpawnError::ShuttingDown(id));
@@ -268,8 +268,9 @@ impl TaskManager {
         Ok(Some(self.inner.permits.clone()))
     }
 
-    /// Cancels run `id`'s task: it is aborted and its run becomes CANCELLED. False if no such
-    /// task is tracked (unknown, or already ended).
+    /// Cancels run `id`'s task: it is aborted and its run becomes CANCELLED (at once in the
+    /// simulation; on tokio when the task is dropped, at its next await point). False if no
+    /// such task is tracked (unknown, or already ended).
     pub fn cancel(&self, id: &RunId) -> bool {
         let handle = self.inner.lock().tracked.get(id).map(|t| t.handle.clone());
         match handle {
