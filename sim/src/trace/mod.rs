@@ -3,8 +3,10 @@
 //! This module imports nothing else of ours but [`crate::time`]: it is plain data that the
 //! runtime fills and the renderers read.
 
+mod chrome;
 mod event;
 mod hash;
+mod svg;
 mod text;
 
 pub use event::{Event, EventKind, TaskId, TaskInfo};
@@ -58,6 +60,30 @@ impl Trace {
     /// The trace as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a trace always serialises")
+    }
+
+    /// The trace in the Chrome Trace Event format, for chrome://tracing and ui.perfetto.dev.
+    ///
+    /// One track per task (`pid` 1, `tid` = task id, named `#id name`) with a slice from its
+    /// spawn to its end (or to the last event, if it never ended); blocked polls as red slices
+    /// nested in it; faults and user events as instants on it; simulated-process events (and
+    /// faults and user events no task caused) on a "processes" track; violations as global
+    /// instants. Times are microseconds of virtual time. Polls, wakes, timers and kv calls are
+    /// left out. One event per line, the same bytes for the same trace.
+    pub fn to_chrome_json(&self) -> String {
+        chrome::render(self)
+    }
+
+    /// The trace as a self-contained SVG timeline (no scripts, no external resources).
+    ///
+    /// A time axis in virtual seconds; one lane per task with a bar from spawn to end coloured
+    /// by how it ended; blocked polls as red boxes, faults as amber diamonds, user events as
+    /// purple ticks, simulated-process events on a lane of their own, and violations as red
+    /// lines across every lane, each with a tooltip. Only the first 200 tasks by id get a lane
+    /// (a note counts the rest), and marks that would land on the same pixel of a lane are
+    /// drawn once, so that the picture stays small for any trace.
+    pub fn to_svg(&self) -> String {
+        svg::render(self)
     }
 
     pub(crate) fn set_hash(&mut self, hash: u64) {
