@@ -80,7 +80,9 @@ impl<S: Subsystem> Registered for Entry<S> {
 /// Every registered subsystem, in catalogue order.
 pub fn all() -> Vec<&'static dyn Registered> {
     static ACTIONS: Entry<asynclife_actions::Actions> = Entry(PhantomData);
-    vec![&ACTIONS]
+    static PIDCLEAN: Entry<asynclife_pidclean::PidClean> = Entry(PhantomData);
+    static TASKS: Entry<asynclife_tasks::Tasks> = Entry(PhantomData);
+    vec![&ACTIONS, &PIDCLEAN, &TASKS]
 }
 
 /// The subsystem named `name`.

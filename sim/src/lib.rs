@@ -6,7 +6,8 @@
 //! bit for bit. Outside a simulation the same `rt` calls go to tokio.
 //!
 //! Module map:
-//! - [`runtime`] (via [`Sim`]): the executor, virtual time, scheduling policies;
+//! - `runtime` (private; its entry point is [`Sim`]): the executor, virtual time, scheduling
+//!   policies;
 //! - [`rt`]: the facade the code under test calls;
 //! - [`check`]: violations, detectors and invariants;
 //! - [`trace`]: events, the trace hash, renderers;

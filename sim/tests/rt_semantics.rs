@@ -235,3 +235,40 @@ fn a_panic_on_tokio_becomes_a_join_error_too() {
         assert_eq!(e.panic_message(), Some("on tokio"));
     });
 }
+
+#[test]
+fn abort_under_a_lock_the_task_drop_takes_does_not_deadlock() {
+    let shared = Arc::new(Mutex::new(0u32));
+    let in_task = shared.clone();
+    pass(move || async move {
+        struct TouchOnDrop(Arc<Mutex<u32>>);
+        impl Drop for TouchOnDrop {
+            fn drop(&mut self) {
+                *self.0.lock().unwrap() += 1;
+            }
+        }
+        let h = rt::spawn("holder", async move {
+            let _guard = TouchOnDrop(in_task);
+            rt::sleep(ms(1000)).await;
+        });
+        rt::sleep(ms(1)).await;
+        {
+            let _locked = shared.lock().unwrap();
+            h.abort(); // the task's future is dropped at its next turn, not inside this call
+        }
+        assert!(h.await.unwrap_err().is_cancelled());
+        assert_eq!(*shared.lock().unwrap(), 1);
+    });
+}
+
+#[test]
+fn polling_a_join_handle_after_it_returned_is_reported() {
+    let report = Sim::new(SimConfig::with_seed(1)).run(|| async {
+        let mut h = rt::spawn("once", async { 1 });
+        assert_eq!((&mut h).await.unwrap(), 1);
+        let _ = (&mut h).await;
+    });
+    assert!(report.violations[0]
+        .message
+        .contains("JoinHandle polled after completion"));
+}

@@ -39,11 +39,11 @@ fn every_scenario_parses_and_is_consistent() {
 fn the_required_situations_each_have_a_scenario() {
     let stems: Vec<String> = common::scenarios().into_iter().map(|(s, _)| s).collect();
     for required in [
-        "steady_load",
-        "shutdown_under_load",
-        "cancel_storm",
-        "duplicate_ids",
-        "hung_at_shutdown",
+        "steady-load",
+        "shutdown-under-load",
+        "cancel-storm",
+        "duplicate-ids",
+        "hung-at-shutdown",
     ] {
         assert!(stems.iter().any(|s| s == required), "missing {required}");
     }

@@ -12,13 +12,13 @@ const DEFECT_SEEDS: u64 = 100;
 
 /// Where each variant shows: the scenario that exercises its path.
 const CATCHES: &[(&str, &str)] = &[
-    ("as-documented", "shutdown_under_load"),
-    ("untracked-spawn", "steady_load"),
-    ("cancel-not-recorded", "cancel_storm"),
-    ("duplicate-id", "duplicate_ids"),
-    ("warn-only-limit", "steady_load"),
-    ("wait-all-no-timeout", "hung_at_shutdown"),
-    ("monitor-lag", "shutdown_under_load"),
+    ("as-documented", "shutdown-under-load"),
+    ("untracked-spawn", "steady-load"),
+    ("cancel-not-recorded", "cancel-storm"),
+    ("duplicate-id", "duplicate-ids"),
+    ("warn-only-limit", "steady-load"),
+    ("wait-all-no-timeout", "hung-at-shutdown"),
+    ("monitor-lag", "shutdown-under-load"),
 ];
 
 #[test]
@@ -100,7 +100,7 @@ fn the_same_seed_gives_the_same_trace_hash() {
 
 #[test]
 fn different_seeds_explore_different_runs() {
-    let scenario = common::scenario("shutdown_under_load");
+    let scenario = common::scenario("shutdown-under-load");
     let hashes: std::collections::BTreeSet<u64> = (0..10)
         .map(|seed| common::run_seed(&scenario, FIXED, seed).trace_hash())
         .collect();

@@ -64,6 +64,8 @@ impl std::error::Error for JoinError {}
 
 struct SlotState<T> {
     result: Option<Result<T, JoinError>>,
+    /// The handle has returned the result: polling it again is a bug in the caller.
+    returned: bool,
     joiner: Option<Waker>,
     handle_dropped: bool,
 }
@@ -89,6 +91,7 @@ impl<T> JoinSlot<T> {
         Arc::new(JoinSlot {
             state: Mutex::new(SlotState {
                 result: None,
+                returned: false,
                 joiner: None,
                 handle_dropped: false,
             }),
@@ -157,8 +160,16 @@ impl<T> Future for SimJoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.slot.lock();
+        assert!(
+            !state.returned,
+            "JoinHandle polled after completion (task {})",
+            self.task
+        );
         match state.result.take() {
-            Some(result) => Poll::Ready(result),
+            Some(result) => {
+                state.returned = true;
+                Poll::Ready(result)
+            }
             None => {
                 state.joiner = Some(cx.waker().clone());
                 Poll::Pending

@@ -59,6 +59,8 @@ pub(crate) struct TaskSlot {
     pub(crate) scheduled: bool,
     /// Reported as never-woken; not reported again as leaked.
     pub(crate) never_woken: bool,
+    /// Aborted: at its next turn the future is dropped instead of polled.
+    pub(crate) abort_requested: bool,
 }
 
 /// Records events and folds them into the hash.
@@ -189,6 +191,7 @@ impl Kernel {
             done: false,
             scheduled: true,
             never_woken: false,
+            abort_requested: false,
         });
         st.runnable.push_back(id);
         st.scheduler.on_spawn(id, &mut st.scheduler_rng);
@@ -239,32 +242,26 @@ impl Kernel {
             .push(now, task, EventKind::Blocked { duration_ns });
     }
 
-    /// Aborts a task: its future is dropped now, its handle yields a cancellation.
+    /// Requests a task's abort, as tokio does: the task is scheduled, and instead of being
+    /// polled its future is dropped; only then does its handle yield a cancellation. So an
+    /// `abort` called under a lock the task's drop path takes cannot deadlock, and a handle
+    /// that reports "cancelled" means the future is gone.
     pub(crate) fn abort(&self, task: TaskId) {
-        let (future, completion) = {
-            let mut guard = self.state.borrow_mut();
-            let st = &mut *guard;
-            let slot = &mut st.tasks[task.index()];
-            if slot.done {
-                return;
-            }
-            if st.current == Some(task) {
-                st.abort_current = true;
-                return;
-            }
-            slot.done = true;
-            let future = slot.future.take();
-            let completion = slot.completion.clone();
-            if slot.scheduled {
-                slot.scheduled = false;
-                st.runnable.retain(|&t| t != task);
-            }
-            let now = st.now;
-            st.recorder.push(now, Some(task), EventKind::Abort);
-            (future, completion)
-        };
-        completion.cancel();
-        drop(future);
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
+        let slot = &mut st.tasks[task.index()];
+        if slot.done {
+            return;
+        }
+        if st.current == Some(task) {
+            st.abort_current = true;
+            return;
+        }
+        slot.abort_requested = true;
+        if !slot.scheduled {
+            slot.scheduled = true;
+            st.runnable.push_back(task);
+        }
     }
 
     /// Appends a user event to the trace.

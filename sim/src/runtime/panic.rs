@@ -39,6 +39,8 @@ pub(crate) struct CaughtPanic {
 
 /// Runs `f` as a task poll: a panic inside is caught and returned.
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, CaughtPanic> {
+    // A panic the task caught itself (catch_unwind in the code under test) left its location.
+    LAST_LOCATION.with(|l| l.borrow_mut().take());
     let was = IN_TASK_POLL.with(|c| c.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     IN_TASK_POLL.with(|c| c.set(was));

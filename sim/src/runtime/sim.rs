@@ -199,6 +199,9 @@ fn pick(kernel: &Kernel) -> TaskId {
 
 /// Polls one task with the state released (invariant 1 of the kernel), then files the outcome.
 fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
+    if kernel.state.borrow().tasks[task.index()].abort_requested {
+        return finish_abort(kernel, task);
+    }
     let (mut future, waker, started) = {
         let mut guard = kernel.state.borrow_mut();
         let st = &mut *guard;
@@ -282,6 +285,26 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
             );
         }
     }
+}
+
+/// An aborted task's turn: its future is dropped (with the state released), then its handle
+/// learns of the cancellation.
+fn finish_abort(kernel: &Kernel, task: TaskId) {
+    let (future, completion) = {
+        let mut guard = kernel.state.borrow_mut();
+        let st = &mut *guard;
+        let slot = &mut st.tasks[task.index()];
+        slot.scheduled = false;
+        slot.done = true;
+        let future = slot.future.take();
+        let completion = slot.completion.clone();
+        st.stats.steps += 1;
+        let now = st.now;
+        st.recorder.push(now, Some(task), EventKind::Abort);
+        (future, completion)
+    };
+    drop(future);
+    completion.cancel();
 }
 
 fn check_poll_hold(st: &mut State, task: TaskId, started: crate::time::Instant) {
