@@ -128,6 +128,10 @@ pub struct GeneratorStats {
     pub timeouts: u64,
     /// Send attempts retried.
     pub send_retries: u64,
+    /// Requests the breaker turned away.
+    pub breaker_rejections: u64,
+    /// Requests turned away because the pending map was full.
+    pub pending_full: u64,
 }
 
 /// The pending map, seen from outside.
@@ -289,6 +293,10 @@ impl Shared {
         let permit = match permit {
             Ok(permit) => permit,
             Err(reason) => {
+                match reason {
+                    FallbackReason::PendingFull => st.stats.pending_full += 1,
+                    _ => st.stats.breaker_rejections += 1,
+                }
                 drop(st);
                 return self.reply_now(message, Scenario::fallback(query, reason));
             }

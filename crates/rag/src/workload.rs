@@ -145,6 +145,9 @@ pub async fn run(workload: Workload, variant: Variant) {
     let panics = clients.join_all_count_panics().await;
     assert_eq!(panics, 0, "a client panicked");
     quiesce(&bus, &generator, &pipeline).await;
+    rt::event(format!("generator {:?}", generator.stats()));
+    rt::event(format!("pipeline {:?}", pipeline.stats()));
+    rt::event(format!("bus {:?}", bus.stats()));
     generator.shutdown().await;
     pipeline.shutdown().await;
     bus.shutdown().await;
