@@ -462,3 +462,117 @@ impl Invariant for PendingMapBounded {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::breaker::Permit;
+
+    fn t(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    fn ledger_of(records: Vec<Record>) -> SharedLedger {
+        Arc::new(Mutex::new(Ledger {
+            records,
+            healed_at: None,
+        }))
+    }
+
+    fn exactly_one_reply(ledger: &SharedLedger) -> ExactlyOneReply {
+        ExactlyOneReply {
+            stream: Stream::new(ledger),
+            within: Duration::from_millis(10_350),
+            open: BTreeMap::new(),
+            answered: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn one_timely_reply_passes_and_a_second_or_a_late_one_fails() {
+        let (id, other) = (MessageId(1), MessageId(2));
+        let delivered = |at, id| Record::GenerateDelivered { at, id };
+        let reply = |at, request| Record::ReplyPosted { at, request };
+        let ok = ledger_of(vec![delivered(t(0), id), reply(t(10_000), id)]);
+        let mut inv = exactly_one_reply(&ok);
+        assert_eq!(inv.check_end(t(20_000)), Ok(()));
+
+        let twice = ledger_of(vec![delivered(t(0), id), reply(t(1), id), reply(t(2), id)]);
+        let err = exactly_one_reply(&twice).check_step(t(3)).unwrap_err();
+        assert!(err.contains("second reply"), "{err}");
+
+        let late = ledger_of(vec![delivered(t(0), id), reply(t(10_351), id)]);
+        assert!(exactly_one_reply(&late).check_step(t(10_351)).is_err());
+
+        let never = ledger_of(vec![delivered(t(0), id), delivered(t(5), other)]);
+        let mut inv = exactly_one_reply(&never);
+        assert_eq!(inv.check_step(t(10_350)), Ok(()));
+        let err = inv.check_step(t(10_351)).unwrap_err();
+        assert!(err.contains("m1") && err.contains("no reply"), "{err}");
+    }
+
+    #[test]
+    fn a_response_applied_after_its_deadline_fails() {
+        let applied = |at| Record::Applied {
+            at,
+            request: MessageId(3),
+            deadline: t(10_000),
+        };
+        let mut inv = LateResponseIgnored {
+            stream: Stream::new(&ledger_of(vec![applied(t(10_000))])),
+        };
+        assert_eq!(inv.check_step(t(10_000)), Ok(()));
+        let mut inv = LateResponseIgnored {
+            stream: Stream::new(&ledger_of(vec![applied(t(10_001))])),
+        };
+        assert!(inv.check_step(t(10_001)).is_err());
+    }
+
+    fn breaker_record(at: Instant, input: BreakerInput, state: BreakerState) -> Record {
+        let admission =
+            (input == BreakerInput::Acquire).then_some(Admission::Allowed(Permit::Normal));
+        Record::Breaker {
+            at,
+            agent: "agent".into(),
+            input,
+            admission,
+            state,
+        }
+    }
+
+    #[test]
+    fn sends_while_the_state_machine_says_open_fail_and_so_does_a_wrong_state() {
+        let config = BreakerConfig {
+            failure_threshold: 1,
+            open_ms: 1_000,
+        };
+        let failure = BreakerInput::Failure(Permit::Normal);
+        let open = BreakerState::Open { since: t(0) };
+        let records = vec![
+            breaker_record(t(0), failure, open),
+            Record::RequestPosted { to: "agent".into() },
+        ];
+        let mut sends = NoSendWhileOpen {
+            stream: Stream::new(&ledger_of(records.clone())),
+            config: config.clone(),
+            agent: "agent".into(),
+            model: BreakerState::CLOSED,
+            half_open_posts: 0,
+        };
+        let err = sends.check_step(t(1)).unwrap_err();
+        assert!(err.contains("open"), "{err}");
+        let mut conforms = BreakerConforms {
+            stream: Stream::new(&ledger_of(records)),
+            config: config.clone(),
+            models: BTreeMap::new(),
+        };
+        assert_eq!(conforms.check_step(t(1)), Ok(()));
+        let wrong = vec![breaker_record(t(0), failure, BreakerState::CLOSED)];
+        let mut conforms = BreakerConforms {
+            stream: Stream::new(&ledger_of(wrong)),
+            config,
+            models: BTreeMap::new(),
+        };
+        assert!(conforms.check_step(t(1)).is_err());
+    }
+}
