@@ -13,6 +13,9 @@
 //!   deadline has passed by the margin (the bus reads the deadline the message carries;
 //!   later messages are not held up meanwhile).
 //!
+//! A `crash` rule at a `bus.deliver.*` point aborts the dispatcher itself: the bus is dead
+//! from then on (nothing restarts it), which is what a crashed bus thread is.
+//!
 //! Invariants:
 //! 1. Messages leave the queue in the order they were posted; only `late` ones are set
 //!    aside, and those are released in deadline order.
@@ -111,6 +114,9 @@ enum Command {
 
 impl Bus {
     /// A bus with its dispatcher task running.
+    ///
+    /// # Panics
+    /// Outside a simulation and outside a tokio runtime (it spawns its dispatcher).
     pub fn start(observer: Observer) -> Bus {
         let (queue, receiver) = mpsc::unbounded_channel();
         let bus = Bus {

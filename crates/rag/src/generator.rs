@@ -122,7 +122,7 @@ pub struct GeneratorStats {
     pub fallback_replies: u64,
     /// Responses that came after their request's deadline, dropped.
     pub late_responses: u64,
-    /// Responses for requests already completed (or never known), dropped.
+    /// Responses in time for requests already completed (duplicates), dropped.
     pub stale_responses: u64,
     /// Requests completed by the timeout sweep.
     pub timeouts: u64,
@@ -179,6 +179,9 @@ pub(crate) enum Gate {
 
 impl ScenarioGenerator {
     /// Registers the generator on `bus` and starts its worker.
+    ///
+    /// # Panics
+    /// Outside a simulation and outside a tokio runtime (it spawns its worker).
     pub fn start(
         bus: &Bus,
         config: GeneratorConfig,
@@ -276,12 +279,13 @@ impl Shared {
     /// A generate request: the fallback at once, or a RAG request completed later.
     fn on_generate(&self, message: &Message, query: &str, use_rag: bool) -> Option<Payload> {
         let now = rt::now();
-        self.lock().stats.accepted += 1;
+        let mut st = self.lock();
+        st.stats.accepted += 1;
         if !(self.config.rag_enabled && use_rag) {
+            drop(st);
             let fallback = Scenario::fallback(query, FallbackReason::RagNotRequested);
             return self.reply_now(message, fallback);
         }
-        let mut st = self.lock();
         let permit = if st.pending.len() >= self.config.max_pending {
             Err(FallbackReason::PendingFull)
         } else {
@@ -307,6 +311,7 @@ impl Shared {
         let mut retrieve = self.bus.message(GENERATOR, &self.config.rag_agent, payload);
         retrieve.deadline = Some(now + self.config.request_timeout());
         if self.variant.is(Variant::BlockingWait) {
+            // seed 004 #1: the old handler waited for the documents on the bus thread.
             drop(st);
             return self.wait_blocking(message, retrieve, permit, query);
         }
@@ -366,7 +371,13 @@ impl Shared {
         let now = rt::now();
         let mut st = self.lock();
         let Some(deadline) = st.pending.get(id).map(PendingScenarioRequest::deadline) else {
-            st.stats.stale_responses += 1;
+            // Already completed: after its deadline by the sweep (a late response), or by
+            // an earlier copy of this response.
+            if message.deadline.is_some_and(|d| now > d) {
+                st.stats.late_responses += 1;
+            } else {
+                st.stats.stale_responses += 1;
+            }
             return;
         };
         // seed 004 #3: before the fix, responses were processed without looking at the

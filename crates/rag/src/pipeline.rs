@@ -77,6 +77,9 @@ struct State {
 
 impl HaystackPipeline {
     /// Registers the agent on `bus` and starts its worker.
+    ///
+    /// # Panics
+    /// Outside a simulation and outside a tokio runtime (it spawns its worker).
     pub fn start(bus: &Bus, config: PipelineConfig) -> HaystackPipeline {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
