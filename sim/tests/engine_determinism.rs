@@ -163,3 +163,15 @@ fn the_schedule_round_trips_through_json() {
     });
     assert_eq!(original.trace_hash(), replayed.trace_hash());
 }
+
+/// A pinned run: if this hash changes, either the engine's behaviour changed (update it in
+/// the same commit, and say why) or determinism broke across machines or versions.
+#[test]
+fn a_pinned_seed_gives_the_pinned_trace_hash_on_every_machine() {
+    let report = run(SimConfig::with_seed(7));
+    assert_eq!(
+        format!("{:016x}", report.trace_hash()),
+        "49097ddc4dd98752",
+        "trace of seed 7 changed"
+    );
+}

@@ -106,9 +106,8 @@ fn message_faults_come_back_to_the_caller() {
     let out = seen.clone();
     Sim::new(config(1, rules)).run(move || async move {
         for _ in 0..4 {
-            out.lock()
-                .unwrap()
-                .push(fault::delivery("bus.deliver").await.unwrap());
+            let delivery = fault::delivery("bus.deliver").await.unwrap();
+            out.lock().unwrap().push(delivery);
         }
     });
     assert_eq!(

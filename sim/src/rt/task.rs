@@ -5,6 +5,7 @@ use crate::runtime::join::{JoinSlot, SimJoinHandle};
 use crate::runtime::kernel::BoxFuture;
 pub use crate::runtime::JoinError;
 use crate::trace::TaskId;
+use std::borrow::Cow;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -16,7 +17,7 @@ use std::task::{Context, Poll};
 /// location go into the trace. On tokio it is `tokio::spawn` (the name is kept for tracing).
 /// The future must be `Send`, as tokio requires, so that the same code runs on both.
 #[track_caller]
-pub fn spawn<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+pub fn spawn<F>(name: impl Into<Cow<'static, str>>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,

@@ -21,6 +21,7 @@ use crate::time::Instant;
 use crate::trace::{Event, EventKind, TaskId, TaskInfo, Trace, TraceHasher};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -144,7 +145,7 @@ impl Kernel {
                 workload_rng: stream_rng(config.seed, Stream::Workload),
                 fault_rng: stream_rng(config.seed, Stream::Faults),
                 recorder: Recorder {
-                    trace: Trace::default(),
+                    trace: Trace::with_capacity(if record { 4096 } else { 0 }),
                     hasher: TraceHasher::default(),
                     record,
                 },
@@ -168,7 +169,7 @@ impl Kernel {
     /// Adds a task, runnable at once.
     pub(crate) fn spawn(
         &self,
-        name: String,
+        name: Cow<'static, str>,
         location: &'static Location<'static>,
         future: BoxFuture,
         completion: Arc<dyn Completion>,
@@ -195,7 +196,8 @@ impl Kernel {
         st.recorder.trace.tasks.push(TaskInfo {
             id,
             name,
-            location: format!("{}:{}", location.file(), location.line()),
+            file: Cow::Borrowed(location.file()),
+            line: location.line(),
             parent: st.current,
         });
         let now = st.now;
@@ -292,8 +294,8 @@ impl State {
     pub(crate) fn task_ref(&self, id: TaskId) -> Option<TaskRef> {
         self.recorder.trace.tasks.get(id.index()).map(|t| TaskRef {
             id,
-            name: t.name.clone(),
-            location: t.location.clone(),
+            name: t.name.to_string(),
+            location: t.location(),
         })
     }
 

@@ -89,7 +89,7 @@ impl Sim {
             done.complete(Ok(()));
         });
         kernel.spawn(
-            "main".to_string(),
+            "main".into(),
             Location::caller(),
             wrapped,
             main_slot.clone(),

@@ -1,35 +1,74 @@
 //! Pending timers in virtual time, fired in deadline order (ties in registration order).
+//!
+//! A binary heap of (deadline, sequence) over a slab of entries: insertion and firing are
+//! O(log n) with small constants, and cancelling (a dropped `Sleep`) just empties the slab slot;
+//! the heap skips empty slots when it reaches them.
 
 use crate::time::Instant;
 use crate::trace::TaskId;
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::task::Waker;
 
-/// Identifies one registered timer: its deadline and a sequence number that orders ties.
-pub(crate) type TimerKey = (Instant, u64);
+/// Identifies one registered timer: its slot in the slab and the sequence number it was given
+/// (a reused slot has a new sequence number, so a stale key never touches a newer timer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerKey {
+    slot: u32,
+    seq: u64,
+}
 
 pub(crate) struct TimerEntry {
     pub(crate) task: Option<TaskId>,
     pub(crate) waker: Waker,
 }
 
+struct Slot {
+    seq: u64,
+    entry: Option<TimerEntry>,
+}
+
 #[derive(Default)]
 pub(crate) struct Timers {
-    entries: BTreeMap<TimerKey, TimerEntry>,
+    heap: BinaryHeap<Reverse<(Instant, u64, u32)>>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
 impl Timers {
     pub(crate) fn insert(&mut self, deadline: Instant, entry: TimerEntry) -> TimerKey {
-        let key = (deadline, self.next_seq);
+        let seq = self.next_seq;
         self.next_seq += 1;
-        self.entries.insert(key, entry);
-        key
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Slot {
+                    seq,
+                    entry: Some(entry),
+                };
+                slot
+            }
+            None => {
+                self.slots.push(Slot {
+                    seq,
+                    entry: Some(entry),
+                });
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 timers at once")
+            }
+        };
+        self.heap.push(Reverse((deadline, seq, slot)));
+        TimerKey { slot, seq }
+    }
+
+    fn entry_mut(&mut self, key: TimerKey) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(key.slot as usize)
+            .filter(|s| s.seq == key.seq && s.entry.is_some())
     }
 
     /// Replaces the waker of a timer that has not fired; false if it has fired already.
     pub(crate) fn update(&mut self, key: TimerKey, waker: &Waker) -> bool {
-        match self.entries.get_mut(&key) {
+        match self.entry_mut(key).and_then(|s| s.entry.as_mut()) {
             Some(entry) => {
                 if !entry.waker.will_wake(waker) {
                     entry.waker = waker.clone();
@@ -41,22 +80,106 @@ impl Timers {
     }
 
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<TimerEntry> {
-        self.entries.remove(&key)
+        let entry = self.entry_mut(key)?.entry.take();
+        // The slot is freed when the heap reaches it, so its heap record never dangles.
+        entry
     }
 
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.entries.first_key_value().map(|(k, _)| k.0)
+    /// Drops heap records of cancelled timers from the top of the heap.
+    fn skip_cancelled(&mut self) {
+        while let Some(Reverse((_, seq, slot))) = self.heap.peek().copied() {
+            let s = &self.slots[slot as usize];
+            if s.seq == seq && s.entry.is_some() {
+                return;
+            }
+            self.heap.pop();
+            if s.seq == seq {
+                self.free.push(slot);
+            }
+        }
+    }
+
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
+        self.skip_cancelled();
+        self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
     }
 
     /// Removes and returns the earliest timer if it is due at `now`.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<TimerEntry> {
-        match self.entries.first_entry() {
-            Some(e) if e.key().0 <= now => Some(e.remove()),
+        self.skip_cancelled();
+        match self.heap.peek() {
+            Some(Reverse((deadline, _, slot))) if *deadline <= now => {
+                let slot = *slot;
+                self.heap.pop();
+                self.free.push(slot);
+                self.slots[slot as usize].entry.take()
+            }
             _ => None,
         }
     }
 
     pub(crate) fn clear(&mut self) -> Vec<TimerEntry> {
-        std::mem::take(&mut self.entries).into_values().collect()
+        self.heap.clear();
+        self.free.clear();
+        std::mem::take(&mut self.slots)
+            .into_iter()
+            .filter_map(|s| s.entry)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn entry() -> TimerEntry {
+        TimerEntry {
+            task: None,
+            waker: Waker::noop().clone(),
+        }
+    }
+
+    fn at(ms: u64) -> Instant {
+        Instant::from_millis(ms)
+    }
+
+    #[test]
+    fn fires_in_deadline_then_registration_order() {
+        let mut t = Timers::default();
+        let order: Vec<_> = [(30, 1), (10, 2), (10, 3)]
+            .into_iter()
+            .map(|(ms, task)| {
+                t.insert(
+                    at(ms),
+                    TimerEntry {
+                        task: Some(TaskId(task)),
+                        ..entry()
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(order.len(), 3);
+        assert_eq!(t.next_deadline(), Some(at(10)));
+        let fired: Vec<_> = std::iter::from_fn(|| t.pop_due(at(100)))
+            .map(|e| e.task.unwrap().0)
+            .collect();
+        assert_eq!(fired, [2, 3, 1]);
+        assert_eq!(t.next_deadline(), None);
+    }
+
+    #[test]
+    fn a_cancelled_timer_never_fires_and_its_stale_key_is_harmless() {
+        let mut t = Timers::default();
+        let a = t.insert(at(10), entry());
+        assert!(t.remove(a).is_some());
+        assert_eq!(t.next_deadline(), None);
+        let b = t.insert(at(20), entry());
+        assert!(t.remove(a).is_none(), "a stale key touches nothing");
+        assert!(!t.update(a, Waker::noop()));
+        assert!(t.update(b, Waker::noop()));
+        assert!(t.pop_due(at(19)).is_none());
+        assert!(t.pop_due(at(20)).is_some());
+        assert!(!t.update(b, Waker::noop()), "fired");
     }
 }

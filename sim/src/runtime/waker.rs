@@ -5,6 +5,7 @@
 //! contended; it is there because the `Waker` contract requires thread safety.
 
 use crate::trace::TaskId;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
 
@@ -12,6 +13,8 @@ use std::task::Wake;
 #[derive(Default)]
 pub(crate) struct WakeQueue {
     woken: Mutex<Vec<TaskId>>,
+    /// Set by every push, cleared by every drain: most drains find nothing and skip the lock.
+    pending: AtomicBool,
 }
 
 impl WakeQueue {
@@ -20,10 +23,14 @@ impl WakeQueue {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(task);
+        self.pending.store(true, Ordering::Release);
     }
 
     /// Moves the woken tasks into `into`, keeping their order.
     pub(crate) fn drain_into(&self, into: &mut Vec<TaskId>) {
+        if !self.pending.swap(false, Ordering::Acquire) {
+            return;
+        }
         let mut woken = self
             .woken
             .lock()

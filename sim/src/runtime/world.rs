@@ -70,6 +70,13 @@ impl State {
     /// process table.
     pub(crate) fn sync_world(&mut self) {
         let now = self.now;
+        if self
+            .world
+            .next_deadline(self.faults.healed)
+            .is_none_or(|due| due > now)
+        {
+            return; // the common case: nothing in the world is due
+        }
         let transitions = self.world.processes.advance(now);
         self.trace_transitions(&transitions);
         while !self.faults.healed

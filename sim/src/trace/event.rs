@@ -2,6 +2,7 @@
 
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A task's id within one run: the order of its spawn, starting at 0 for the main task.
@@ -30,11 +31,20 @@ pub struct TaskInfo {
     /// The id of the task.
     pub id: TaskId,
     /// The name given at spawn.
-    pub name: String,
-    /// `file:line` of the spawn call.
-    pub location: String,
+    pub name: Cow<'static, str>,
+    /// The source file of the spawn call.
+    pub file: Cow<'static, str>,
+    /// The line of the spawn call.
+    pub line: u32,
     /// The task that spawned it (`None` for the main task).
     pub parent: Option<TaskId>,
+}
+
+impl TaskInfo {
+    /// `file:line` of the spawn call.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
 }
 
 /// One event: when, which task, what.

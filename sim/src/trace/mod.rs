@@ -28,6 +28,15 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace with room for `events` events (most runs record thousands: this skips
+    /// the first regrowths).
+    pub fn with_capacity(events: usize) -> Trace {
+        Trace {
+            events: Vec::with_capacity(events),
+            ..Trace::default()
+        }
+    }
+
     /// The order-sensitive hash of every event.
     pub fn hash(&self) -> u64 {
         self.hash
@@ -37,7 +46,7 @@ impl Trace {
     pub fn task_name(&self, id: TaskId) -> &str {
         self.tasks
             .get(id.index())
-            .map(|t| t.name.as_str())
+            .map(|t| t.name.as_ref())
             .unwrap_or("?")
     }
 

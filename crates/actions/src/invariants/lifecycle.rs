@@ -1,0 +1,197 @@
+//! Invariants 1 to 3: what is running shows as running, every action ends exactly once and
+//! in time, and the active set never outgrows the live tasks.
+
+use super::{new_events, Probe};
+use crate::ledger::{Ledger, LedgerEvent};
+use crate::lock::lock;
+use crate::metadata::{ActionInfo, ActionStatus};
+use crate::tracker::ActionKey;
+use crate::ConversationContext;
+use asynclife_sim::Instant;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Invariant 1.
+pub(super) fn visible_while_running(probe: &Probe) -> Result<(), String> {
+    probe.tracker.with_live(|live| {
+        probe.tracker.with_contexts(|contexts| {
+            for (key, task) in live {
+                let shown = contexts
+                    .get(&key.session)
+                    .and_then(|c| c.active_actions().get(&key.action));
+                match shown {
+                    Some(info)
+                        if info.status == ActionStatus::Running
+                            && info.task_id == Some(task.task_id) => {}
+                    Some(info) => {
+                        return Err(format!(
+                            "action {key} (task {}) is running, but its session's context shows it {} (task {:?})",
+                            task.task_id, info.status, info.task_id
+                        ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "action {key} (task {}) is running, but its session's context does not show it",
+                            task.task_id
+                        ))
+                    }
+                }
+            }
+            Ok(())
+        })
+    })
+}
+
+/// What invariant 2 remembers.
+#[derive(Default)]
+pub(super) struct Zombies {
+    pub(super) cursor: usize,
+    pub(super) started: BTreeSet<ActionKey>,
+    pub(super) terminal: BTreeMap<ActionKey, (ActionStatus, Instant)>,
+}
+
+/// The bound on how long after its start `key` may still be live or active.
+fn deadline_of(probe: &Probe, ledger: &Ledger, key: &ActionKey) -> Option<Instant> {
+    let timeout = ledger.request(key)?.options.timeout;
+    Some(ledger.started_at(key)? + timeout + probe.grace)
+}
+
+/// Invariant 2, after every step.
+pub(super) fn zombies_step(probe: &Probe, st: &mut Zombies, now: Instant) -> Result<(), String> {
+    let ledger = lock(&probe.ledger);
+    for event in new_events(&ledger, &mut st.cursor) {
+        match event {
+            LedgerEvent::Started(info) => {
+                st.started.insert(ActionKey::of(info));
+            }
+            LedgerEvent::Finished(info) => record_terminal(probe, &ledger, st, info)?,
+            LedgerEvent::AttemptBegan { key, attempt, .. } => {
+                if let Some((status, at)) = st.terminal.get(key) {
+                    return Err(format!(
+                        "attempt {attempt} of {key} began after its terminal status {status} at {at}"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    probe.tracker.with_live(|live| {
+        for key in live.keys() {
+            if deadline_of(probe, &ledger, key).is_some_and(|d| now > d) {
+                return Err(overdue(&ledger, key, now, "its task is still alive"));
+            }
+        }
+        probe.tracker.with_contexts(|contexts| {
+            for (key, info) in active_entries(contexts) {
+                let task_alive = live.get(&key).map(|t| Some(t.task_id)) == Some(info.task_id);
+                if info.status == ActionStatus::Running && !task_alive {
+                    let known = st
+                        .terminal
+                        .get(&key)
+                        .map(|(s, at)| format!(" ({s} at {at})"));
+                    return Err(format!(
+                        "action {key} shows running in its context, but its task ended{}",
+                        known.unwrap_or_default()
+                    ));
+                }
+                if deadline_of(probe, &ledger, &key).is_some_and(|d| now > d) {
+                    return Err(overdue(&ledger, &key, now, "it is still in the active set"));
+                }
+            }
+            Ok(())
+        })
+    })
+}
+
+fn record_terminal(
+    probe: &Probe,
+    ledger: &Ledger,
+    st: &mut Zombies,
+    info: &ActionInfo,
+) -> Result<(), String> {
+    let key = ActionKey::of(info);
+    let at = info.finished_at.unwrap_or(info.started_at);
+    if let Some((first, first_at)) = st.terminal.get(&key) {
+        return Err(format!(
+            "action {key} reached a second terminal status: {first} at {first_at}, then {} at {at}",
+            info.status
+        ));
+    }
+    st.terminal.insert(key.clone(), (info.status, at));
+    if info.task_id.is_some() && deadline_of(probe, ledger, &key).is_some_and(|d| at > d) {
+        return Err(overdue(
+            ledger,
+            &key,
+            at,
+            "it only now reached its terminal status",
+        ));
+    }
+    Ok(())
+}
+
+fn overdue(ledger: &Ledger, key: &ActionKey, now: Instant, what: &str) -> String {
+    let started = ledger.started_at(key).unwrap_or_default();
+    let timeout = ledger.request(key).map(|r| r.options.timeout.as_millis());
+    format!(
+        "action {key} started at {started} with a timeout of {} ms; {} ms later {what}",
+        timeout.unwrap_or_default(),
+        (now - started).as_millis()
+    )
+}
+
+fn active_entries(
+    contexts: &BTreeMap<String, ConversationContext>,
+) -> impl Iterator<Item = (ActionKey, &ActionInfo)> {
+    contexts.iter().flat_map(|(session, ctx)| {
+        ctx.active_actions()
+            .iter()
+            .map(move |(action, info)| (ActionKey::new(session, action), info))
+    })
+}
+
+/// Invariant 2, at the end: the step checks, then nothing left open.
+pub(super) fn zombies_end(probe: &Probe, st: &mut Zombies, now: Instant) -> Result<(), String> {
+    zombies_step(probe, st, now)?;
+    if let Some(key) = st.started.iter().find(|k| !st.terminal.contains_key(k)) {
+        return Err(format!("action {key} never reached a terminal status"));
+    }
+    if let Some(key) = probe.tracker.with_live(|live| live.keys().next().cloned()) {
+        return Err(format!("action {key}'s task is alive at the end"));
+    }
+    probe
+        .tracker
+        .with_contexts(|contexts| match active_entries(contexts).next() {
+            Some((key, info)) => Err(format!(
+                "action {key} is still in the active set ({}) at the end",
+                info.status
+            )),
+            None => Ok(()),
+        })
+}
+
+/// Invariant 3.
+pub(super) fn active_bounded(probe: &Probe) -> Result<(), String> {
+    probe.tracker.with_live(|live| {
+        let mut live_per_session: BTreeMap<&str, usize> = BTreeMap::new();
+        for key in live.keys() {
+            *live_per_session.entry(&key.session).or_default() += 1;
+        }
+        probe.tracker.with_contexts(|contexts| {
+            for (session, ctx) in contexts {
+                let active = ctx.active_actions().len();
+                let alive = live_per_session.get(session.as_str()).copied().unwrap_or(0);
+                if active > alive {
+                    let names: Vec<String> = ctx
+                        .active_actions()
+                        .values()
+                        .map(|i| format!("{} ({})", i.action, i.status))
+                        .collect();
+                    return Err(format!(
+                        "session {session} holds {active} active actions but has {alive} live action tasks: {}",
+                        names.join(", ")
+                    ));
+                }
+            }
+            Ok(())
+        })
+    })
+}

@@ -1,0 +1,197 @@
+//! The invariants of the actions subsystem, checked after every step and at the end of a run.
+//!
+//! They hold the tracker's records (metrics, the conversation contexts) against what
+//! happened: the live table, kept by a guard that lives exactly as long as each action
+//! task's future, and the [`Ledger`], written by the action functions themselves and by the
+//! workload.
+//!
+//! 1. `visible-while-running`: every live action task shows in its session's context as
+//!    `running`, with its task id.
+//! 2. `no-zombie-actions`: every action reaches exactly one terminal status, no attempt
+//!    begins after it, no context shows an action `running` whose task ended, and nothing
+//!    stays live or active past its start plus its timeout plus a grace. At the end every
+//!    started action has its terminal status and nothing is active.
+//! 3. `active-bounded-by-tasks`: no session's context holds more active entries than the
+//!    session has live action tasks.
+//! 4. `failures-conserved`: per domain, started = completed + failed + cancelled +
+//!    timed_out + running (live); the failed counter equals the failures recorded; an
+//!    action whose last attempt failed for good is recorded `failed` with that kind (or
+//!    was cancelled or timed out first), never `completed`; at the end, every critical
+//!    failure raised exactly one notification.
+//! 5. `metadata-valid`: every metadata `start` returned passes
+//!    [`ActionMetadata::validate`](crate::ActionMetadata::validate); at the end every
+//!    context's entries do too.
+//! 6. `retry-policy`: no attempt follows a permanent failure or a success; no action makes
+//!    more than `max_attempts` attempts; each retry waits within the policy's backoff
+//!    bounds, and longer than the previous retry; an action recorded `failed` after a
+//!    transient failure had used up its attempts.
+//! 7. `history-within-retention`: every context keeps at most `max_count` finished actions,
+//!    none finished longer than `max_age` plus one sweep interval ago.
+//!
+//! Code map: this module holds the names, the [`Probe`], registration and invariant 7;
+//! `lifecycle` holds 1 to 3, `accounting` 4 and 5, `retries` 6.
+
+mod accounting;
+mod lifecycle;
+mod retries;
+#[cfg(test)]
+mod tests;
+
+use crate::ledger::{Ledger, LedgerEvent};
+use crate::tracker::ActionTracker;
+use asynclife_sim::check::{always, Invariant};
+use asynclife_sim::{rt, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Invariant 1.
+pub const VISIBLE_WHILE_RUNNING: &str = "visible-while-running";
+/// Invariant 2.
+pub const NO_ZOMBIE_ACTIONS: &str = "no-zombie-actions";
+/// Invariant 3.
+pub const ACTIVE_BOUNDED_BY_TASKS: &str = "active-bounded-by-tasks";
+/// Invariant 4.
+pub const FAILURES_CONSERVED: &str = "failures-conserved";
+/// Invariant 5.
+pub const METADATA_VALID: &str = "metadata-valid";
+/// Invariant 6.
+pub const RETRY_POLICY: &str = "retry-policy";
+/// Invariant 7.
+pub const HISTORY_WITHIN_RETENTION: &str = "history-within-retention";
+
+/// Every invariant's name, in the numbered order.
+pub const ALL: [&str; 7] = [
+    VISIBLE_WHILE_RUNNING,
+    NO_ZOMBIE_ACTIONS,
+    ACTIVE_BOUNDED_BY_TASKS,
+    FAILURES_CONSERVED,
+    METADATA_VALID,
+    RETRY_POLICY,
+    HISTORY_WITHIN_RETENTION,
+];
+
+/// What the invariants read.
+#[derive(Clone)]
+pub struct Probe {
+    /// The tracker: its live table, metrics and contexts.
+    pub tracker: ActionTracker,
+    /// What the workload saw.
+    pub ledger: Arc<Mutex<Ledger>>,
+    /// How long past its timeout an action may take to leave the active set.
+    pub grace: Duration,
+    /// How often the context sweeper applies the retention policy.
+    pub sweep_interval: Duration,
+}
+
+/// Registers every invariant for the rest of the run. Must be called from within a
+/// simulation.
+pub fn register(probe: &Probe) {
+    let p = probe.clone();
+    rt::invariant(always(VISIBLE_WHILE_RUNNING, move |_| {
+        lifecycle::visible_while_running(&p)
+    }));
+    rt::invariant(Stateful::new(
+        NO_ZOMBIE_ACTIONS,
+        probe,
+        lifecycle::zombies_step,
+        lifecycle::zombies_end,
+    ));
+    let p = probe.clone();
+    rt::invariant(always(ACTIVE_BOUNDED_BY_TASKS, move |_| {
+        lifecycle::active_bounded(&p)
+    }));
+    rt::invariant(Stateful::new(
+        FAILURES_CONSERVED,
+        probe,
+        accounting::failures_step,
+        accounting::failures_end,
+    ));
+    rt::invariant(Stateful::new(
+        METADATA_VALID,
+        probe,
+        accounting::metadata_step,
+        accounting::metadata_end,
+    ));
+    rt::invariant(Stateful::new(
+        RETRY_POLICY,
+        probe,
+        retries::retry_step,
+        retries::retry_step,
+    ));
+    let p = probe.clone();
+    rt::invariant(always(HISTORY_WITHIN_RETENTION, move |now| {
+        retention(&p, now)
+    }));
+}
+
+type Check<S> = fn(&Probe, &mut S, Instant) -> Result<(), String>;
+
+/// An invariant with its own memory (a cursor into the ledger, what it learnt so far).
+struct Stateful<S> {
+    name: &'static str,
+    probe: Probe,
+    state: S,
+    step: Check<S>,
+    end: Check<S>,
+}
+
+impl<S: Default + 'static> Stateful<S> {
+    fn new(name: &'static str, probe: &Probe, step: Check<S>, end: Check<S>) -> Stateful<S> {
+        Stateful {
+            name,
+            probe: probe.clone(),
+            state: S::default(),
+            step,
+            end,
+        }
+    }
+}
+
+impl<S: 'static> Invariant for Stateful<S> {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn check_step(&mut self, now: Instant) -> Result<(), String> {
+        (self.step)(&self.probe, &mut self.state, now)
+    }
+    fn check_end(&mut self, now: Instant) -> Result<(), String> {
+        (self.end)(&self.probe, &mut self.state, now)
+    }
+}
+
+/// The events recorded since `cursor`, moving the cursor past them.
+pub(super) fn new_events<'a>(ledger: &'a Ledger, cursor: &mut usize) -> &'a [LedgerEvent] {
+    let events = &ledger.events()[*cursor..];
+    *cursor = ledger.events().len();
+    events
+}
+
+/// Invariant 7.
+fn retention(probe: &Probe, now: Instant) -> Result<(), String> {
+    let policy = probe.tracker.contexts().retention().clone();
+    probe.tracker.with_contexts(|contexts| {
+        for (session, ctx) in contexts {
+            let kept = ctx.recent_actions().len();
+            if kept > policy.max_count {
+                return Err(format!(
+                    "session {session} keeps {kept} finished actions, max_count is {}",
+                    policy.max_count
+                ));
+            }
+            let Some(oldest) = ctx.recent_actions().front() else {
+                continue;
+            };
+            let age = now - oldest.finished_at.unwrap_or(oldest.started_at);
+            if age > policy.max_age + probe.sweep_interval {
+                return Err(format!(
+                    "session {session} keeps {}, finished {} ms ago: max_age {} ms, swept every {} ms",
+                    oldest.action,
+                    age.as_millis(),
+                    policy.max_age.as_millis(),
+                    probe.sweep_interval.as_millis()
+                ));
+            }
+        }
+        Ok(())
+    })
+}

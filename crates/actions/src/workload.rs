@@ -1,0 +1,278 @@
+//! The scenario driver: sessions of a voice assistant issue intents that start voice
+//! synthesis, audio playback and timer actions, sometimes cancel them, and the run checks
+//! the invariants; then faults heal and everything settles and shuts down.
+
+use crate::context::RetentionPolicy;
+use crate::defect::Variant;
+use crate::error::ActionError;
+use crate::handlers::ActionKind;
+use crate::invariants::{self, Probe};
+use crate::ledger::Ledger;
+use crate::lock::lock;
+use crate::manager::ContextManager;
+use crate::options::ActionOptions;
+use crate::tracker::{ActionKey, ActionRequest, ActionTracker, Observer};
+use crate::workflow::Workflow;
+use asynclife_sim::rt::{self, fault};
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The scenario file's `[workload]` table. Every field has a default; durations are in
+/// milliseconds, ranges are inclusive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Workload {
+    /// Conversation sessions running at once.
+    pub sessions: u32,
+    /// Intents each session issues, one after another; each starts one action.
+    pub intents_per_session: u32,
+    /// The pause before each intent.
+    pub think_min_ms: u64,
+    /// See `think_min_ms`.
+    pub think_max_ms: u64,
+    /// How long an action's work takes (the same for each of its attempts).
+    pub work_min_ms: u64,
+    /// See `work_min_ms`.
+    pub work_max_ms: u64,
+    /// How long delivering an intent's response takes.
+    pub response_min_ms: u64,
+    /// See `response_min_ms`.
+    pub response_max_ms: u64,
+    /// Chance that an action is started as critical.
+    pub critical_probability: f64,
+    /// Chance that the user cancels an action after starting it.
+    pub cancel_probability: f64,
+    /// Chance that the user then also stops everything of the action's domain.
+    pub cancel_domain_probability: f64,
+    /// How long after the start the user cancels.
+    pub cancel_min_ms: u64,
+    /// See `cancel_min_ms`.
+    pub cancel_max_ms: u64,
+    /// Every action's deadline and retry policy.
+    pub options: ActionOptions,
+    /// How much history each context keeps.
+    pub retention: RetentionPolicy,
+    /// How often the sweeper applies the retention policy.
+    pub sweep_interval_ms: u64,
+    /// How long past its timeout an action may take to leave the active set.
+    pub grace_ms: u64,
+}
+
+impl Default for Workload {
+    fn default() -> Self {
+        Workload {
+            sessions: 4,
+            intents_per_session: 4,
+            think_min_ms: 0,
+            think_max_ms: 2_000,
+            work_min_ms: 0,
+            work_max_ms: 3_000,
+            response_min_ms: 5,
+            response_max_ms: 300,
+            critical_probability: 0.2,
+            cancel_probability: 0.1,
+            cancel_domain_probability: 0.02,
+            cancel_min_ms: 0,
+            cancel_max_ms: 3_000,
+            options: ActionOptions::default(),
+            retention: RetentionPolicy::default(),
+            sweep_interval_ms: 1_000,
+            grace_ms: 1_000,
+        }
+    }
+}
+
+impl Workload {
+    /// Smaller workloads, smallest first: fewer sessions, then fewer intents.
+    pub fn shrink(&self) -> Vec<Workload> {
+        let mut smaller = Vec::new();
+        for sessions in [1, self.sessions / 2] {
+            if sessions >= 1 && sessions < self.sessions {
+                smaller.push(Workload {
+                    sessions,
+                    ..self.clone()
+                });
+            }
+        }
+        for intents in [1, self.intents_per_session / 2] {
+            if intents >= 1 && intents < self.intents_per_session {
+                smaller.push(Workload {
+                    intents_per_session: intents,
+                    ..self.clone()
+                });
+            }
+        }
+        smaller.dedup();
+        smaller
+    }
+
+    fn grace(&self) -> Duration {
+        Duration::from_millis(self.grace_ms)
+    }
+
+    fn sweep_interval(&self) -> Duration {
+        Duration::from_millis(self.sweep_interval_ms.max(1))
+    }
+}
+
+/// A draw in `min..=max` milliseconds (`min` if the range is empty).
+fn draw_ms(min: u64, max: u64) -> Duration {
+    Duration::from_millis(if max > min {
+        rt::random_range(min..=max)
+    } else {
+        min
+    })
+}
+
+/// One run: registers the invariants, runs the sessions with faults, heals, lets every
+/// action finish (or time out), shuts down, and returns with nothing left running.
+/// Must be called from within a simulation.
+pub async fn run(workload: Workload, variant: Variant) {
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let contexts = ContextManager::new(workload.retention.clone());
+    let observer: Observer = {
+        let ledger = ledger.clone();
+        Arc::new(move |event| lock(&ledger).observe(event))
+    };
+    let tracker = ActionTracker::build(contexts.clone(), variant, Some(observer));
+    invariants::register(&Probe {
+        tracker: tracker.clone(),
+        ledger: ledger.clone(),
+        grace: workload.grace(),
+        sweep_interval: workload.sweep_interval(),
+    });
+    let sweeper = contexts.spawn_sweeper(workload.sweep_interval());
+    let notifier = spawn_notification_reader(&tracker, &ledger);
+    let workflow = Workflow::new(tracker.clone());
+
+    // Safety phase: the sessions, with faults.
+    let mut sessions = rt::JoinSet::new();
+    for index in 0..workload.sessions {
+        let session = Session {
+            name: format!("s{index}"),
+            workload: workload.clone(),
+            workflow: workflow.clone(),
+            ledger: ledger.clone(),
+        };
+        sessions.spawn(format!("session s{index}"), session.run());
+    }
+    while let Some(result) = sessions.join_next().await {
+        // A crash injected into a session's own path cancels it; a panic is a bug.
+        if let Err(e) = result {
+            assert!(!e.is_panic(), "a session panicked: {e}");
+        }
+    }
+
+    // Liveness phase: faults healed, every action must end within its timeout + grace.
+    fault::heal();
+    settle(&tracker, &workload).await;
+    tracker.shutdown().await;
+    sweeper.abort();
+    let _ = sweeper.await;
+    let _ = notifier.await;
+}
+
+/// Waits until no action runs, or until every action started so far is past its
+/// deadline and grace, ticking each second so the invariants look in between.
+async fn settle(tracker: &ActionTracker, workload: &Workload) {
+    let tick = Duration::from_secs(1);
+    let until = rt::now() + workload.options.timeout + workload.grace() + tick * 2;
+    while tracker.running_count() > 0 && rt::now() < until {
+        rt::sleep(tick).await;
+    }
+}
+
+/// Reads the critical-failure notifications into the ledger until the tracker shuts down.
+fn spawn_notification_reader(
+    tracker: &ActionTracker,
+    ledger: &Arc<Mutex<Ledger>>,
+) -> rt::JoinHandle<()> {
+    let mut notifications = tracker
+        .take_notifications()
+        .expect("a new tracker still has its notifications");
+    let ledger = ledger.clone();
+    rt::spawn("notification reader", async move {
+        while let Some(notification) = notifications.recv().await {
+            lock(&ledger).notified(notification);
+        }
+    })
+}
+
+/// One attempt of an instrumented action function.
+type AttemptFuture = Pin<Box<dyn Future<Output = Result<(), ActionError>> + Send>>;
+
+/// One conversation session: its intents, one after another.
+struct Session {
+    name: String,
+    workload: Workload,
+    workflow: Workflow,
+    ledger: Arc<Mutex<Ledger>>,
+}
+
+impl Session {
+    async fn run(self) {
+        let w = &self.workload;
+        for n in 0..w.intents_per_session {
+            rt::sleep(draw_ms(w.think_min_ms, w.think_max_ms)).await;
+            let kind = ActionKind::ALL[rt::random_range(0..ActionKind::ALL.len())];
+            let request = ActionRequest {
+                session: self.name.clone(),
+                handler: kind.handler().to_string(),
+                action: format!("{}-{n}", kind.prefix()),
+                domain: kind.domain().to_string(),
+                options: ActionOptions {
+                    critical: rt::random_bool(w.critical_probability),
+                    ..w.options.clone()
+                },
+            };
+            let work = draw_ms(w.work_min_ms, w.work_max_ms);
+            let response = draw_ms(w.response_min_ms, w.response_max_ms);
+            lock(&self.ledger).requested(&request);
+            let action_fn = self.action_fn(kind, request.key(), work);
+            let metadata = self
+                .workflow
+                .handle_intent(request, response, action_fn)
+                .await;
+            lock(&self.ledger).metadata(metadata);
+            self.maybe_cancel(kind, n).await;
+        }
+    }
+
+    /// The action's function, recording each attempt's beginning and result in the ledger.
+    fn action_fn(
+        &self,
+        kind: ActionKind,
+        key: ActionKey,
+        work: Duration,
+    ) -> impl Fn(u32) -> AttemptFuture + Send + Sync + 'static {
+        let ledger = self.ledger.clone();
+        move |attempt| {
+            let ledger = ledger.clone();
+            let key = key.clone();
+            Box::pin(async move {
+                lock(&ledger).attempt_began(&key, attempt, rt::now());
+                let result = kind.run(work).await;
+                let outcome = result.as_ref().map(|_| ()).map_err(|e| e.kind);
+                lock(&ledger).attempt_ended(&key, attempt, rt::now(), outcome);
+                result
+            })
+        }
+    }
+
+    /// Sometimes the user says "stop" after a while: this action, and maybe its domain.
+    async fn maybe_cancel(&self, kind: ActionKind, n: u32) {
+        let w = &self.workload;
+        if !rt::random_bool(w.cancel_probability) {
+            return;
+        }
+        rt::sleep(draw_ms(w.cancel_min_ms, w.cancel_max_ms)).await;
+        let tracker = self.workflow.tracker();
+        tracker.cancel(&self.name, &format!("{}-{n}", kind.prefix()));
+        if rt::random_bool(w.cancel_domain_probability) {
+            tracker.cancel_domain(kind.domain());
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `asynclife replay FAILURE.json`: re-run a failure bit for bit and check its trace hash.
+
+use super::{report, Outcome, TraceFormat};
+use asynclife::failure::{format_hash, Failure};
+use asynclife::registry;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The failure file (written by `sweep` or `run` under target/asynclife/failures/).
+    failure: PathBuf,
+    /// Print the trace.
+    #[arg(long, value_enum)]
+    trace: Option<TraceFormat>,
+}
+
+pub fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
+    let failure = Failure::read(&args.failure).map_err(anyhow::Error::msg)?;
+    let subsystem = registry::find(&failure.subsystem).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: unknown subsystem '{}'",
+            args.failure.display(),
+            failure.subsystem
+        )
+    })?;
+    let report = subsystem
+        .run(failure.replay_config(), &failure.workload, &failure.variant)
+        .map_err(anyhow::Error::msg)?;
+    match args.trace {
+        Some(TraceFormat::Text) => print!("{}", report.trace.to_text()),
+        Some(TraceFormat::Json) => println!("{}", report.trace.to_json()),
+        None => {}
+    }
+    let hash = format_hash(report.trace_hash());
+    if report.violations.is_empty() {
+        println!(
+            "{} now passes: the bug is fixed (trace hash {hash}, the file recorded {})",
+            args.failure.display(),
+            failure.trace_hash
+        );
+        return Ok(Outcome::AsExpected);
+    }
+    if hash == failure.trace_hash {
+        println!(
+            "reproduced {} bit for bit (trace hash {hash}, {} events); it still fails:",
+            args.failure.display(),
+            report.trace.event_count
+        );
+    } else {
+        println!(
+            "DETERMINISM BUG? replaying {} gave trace hash {hash}, the file recorded {}.",
+            args.failure.display(),
+            failure.trace_hash
+        );
+        println!(
+            "Unless the code changed since the file was written, the same seed and schedule \
+             must give the same trace. It still fails:"
+        );
+    }
+    report::print_violations(&report);
+    println!("reproduce: {}", report::reproduce_line(&args.failure));
+    Ok(Outcome::Finding)
+}

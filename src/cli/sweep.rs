@@ -1,0 +1,281 @@
+//! `asynclife sweep SCENARIO|DIR...`: many seeds per scenario, a progress bar, a summary
+//! table, a failure file and a reproduce line for every unexpected outcome.
+
+use super::{report, Outcome};
+use asynclife::registry;
+use asynclife::scenario::{self, Expect, Scenario};
+use asynclife::sweep::{sweep, SweepOptions, SweepResult};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::io::IsTerminal;
+use std::ops::Range;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario files, or directories to search for them.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Seeds per scenario (default: each scenario's own `seeds`).
+    #[arg(long)]
+    seeds: Option<u64>,
+    /// An explicit seed range `A..B` (B excluded), instead of --seeds.
+    #[arg(long, value_parser = parse_range, conflicts_with = "seeds")]
+    seed_range: Option<Range<u64>>,
+    /// Run shard I of N (`I/N`, 0-based): N machines together cover the seeds exactly once.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run every seed instead of stopping at the first unexpected outcome.
+    #[arg(long)]
+    keep_going: bool,
+    /// Run this variant instead of each scenario's own (the scenario then expects a pass).
+    #[arg(long)]
+    variant: Option<String>,
+    /// One JSON object per scenario instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_range(text: &str) -> Result<Range<u64>, String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("expected A..B, got '{text}'"))?;
+    let a: u64 = a.parse().map_err(|e| format!("'{a}': {e}"))?;
+    let b: u64 = b.parse().map_err(|e| format!("'{b}': {e}"))?;
+    if a >= b {
+        return Err(format!("the range {a}..{b} is empty"));
+    }
+    Ok(a..b)
+}
+
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected I/N, got '{text}'"))?;
+    let i: u64 = i.parse().map_err(|e| format!("'{i}': {e}"))?;
+    let n: u64 = n.parse().map_err(|e| format!("'{n}': {e}"))?;
+    if n == 0 || i >= n {
+        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
+    }
+    Ok((i, n))
+}
+
+/// The seeds of shard `i` of `n` within `range`: contiguous blocks, so that the shards
+/// partition the range exactly.
+pub fn shard_range(range: Range<u64>, shard: Option<(u64, u64)>) -> Range<u64> {
+    let Some((i, n)) = shard else { return range };
+    let len = range.end - range.start;
+    let start = range.start + len * i / n;
+    let end = range.start + len * (i + 1) / n;
+    start..end
+}
+
+pub fn run(args: SweepArgs) -> anyhow::Result<Outcome> {
+    // Every file is read and checked before anything runs.
+    let mut scenarios = Vec::new();
+    for path in &args.paths {
+        if path.is_dir() {
+            scenarios.extend(scenario::load_dir(path)?);
+        } else {
+            scenarios.push(scenario::load(path)?);
+        }
+    }
+    if scenarios.is_empty() {
+        anyhow::bail!("no scenario files found in {:?}", args.paths);
+    }
+    if let Some(v) = &args.variant {
+        for s in &scenarios {
+            registry::find(&s.subsystem)
+                .expect("checked when loaded")
+                .check_variant(v)?;
+        }
+    }
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut all_as_expected = true;
+    let mut rows = Vec::new();
+    for scenario in &scenarios {
+        let range = match (&args.seed_range, args.seeds) {
+            (Some(range), _) => range.clone(),
+            (None, Some(n)) => scenario.first_seed..scenario.first_seed.saturating_add(n),
+            (None, None) => scenario.default_seeds(),
+        };
+        let seeds = shard_range(range, args.shard);
+        let (ok, row) = sweep_one(scenario, &args, seeds, jobs)?;
+        all_as_expected &= ok;
+        rows.push(row);
+    }
+    if !args.json {
+        print_table(&rows);
+    }
+    Ok(if all_as_expected {
+        Outcome::AsExpected
+    } else {
+        Outcome::Finding
+    })
+}
+
+struct Row {
+    name: String,
+    variant: String,
+    seeds_run: u64,
+    failed: u64,
+    first_failing: Option<u64>,
+    seeds_per_second: f64,
+    verdict: &'static str,
+}
+
+fn sweep_one(
+    scenario: &Scenario,
+    args: &SweepArgs,
+    seeds: Range<u64>,
+    jobs: usize,
+) -> anyhow::Result<(bool, Row)> {
+    let subsystem = registry::find(&scenario.subsystem).expect("checked when loaded");
+    let variant = args
+        .variant
+        .clone()
+        .unwrap_or_else(|| scenario.variant.clone());
+    // Another variant than the scenario's own is held to `fixed`'s standard: no violation.
+    let mut scenario = scenario.clone();
+    if variant != scenario.variant {
+        scenario.expect = Expect::Pass;
+    }
+    let bar = progress_bar(&scenario, &variant, seeds.end - seeds.start, args.json);
+    let options = SweepOptions {
+        seeds: seeds.clone(),
+        jobs,
+        keep_going: args.keep_going,
+        variant: Some(variant.clone()),
+    };
+    // Wall-clock time of the sweep itself, outside any simulation, for the seeds-per-second
+    // figure only.
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    let result = sweep(&scenario, subsystem, &options, &|done, bad| {
+        bar.set_position(done);
+        bar.set_message(format!("{bad} unexpected"));
+    })
+    .map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    let ok = judge(&scenario, &variant, &result, seeds.end - seeds.start)?;
+    let row = Row {
+        name: scenario.name(),
+        variant,
+        seeds_run: result.seeds_run,
+        failed: result.seeds_run - result.as_expected,
+        first_failing: result.first_failing.as_ref().map(|o| o.seed),
+        seeds_per_second: result.seeds_run as f64 / seconds,
+        verdict: if ok { "ok" } else { "FINDING" },
+    };
+    if args.json {
+        println!(
+            "{}",
+            json!({"scenario": scenario.path, "variant": row.variant, "seeds_run": row.seeds_run,
+                   "passed": result.as_expected, "failed": row.failed,
+                   "first_failing_seed": row.first_failing,
+                   "seeds_per_second": (row.seeds_per_second * 10.0).round() / 10.0,
+                   "as_expected": ok})
+        );
+    }
+    Ok((ok, row))
+}
+
+/// Prints the findings of one scenario's sweep; true when everything was as expected.
+fn judge(
+    scenario: &Scenario,
+    variant: &str,
+    result: &SweepResult,
+    seeds_asked: u64,
+) -> anyhow::Result<bool> {
+    for outcome in &result.unexpected {
+        report::print_finding(
+            scenario,
+            variant,
+            &outcome.config,
+            &outcome.report,
+            "unexpected outcome",
+        )?;
+    }
+    if let Expect::Fails(name) = &scenario.expect {
+        if result.first_failing.is_none() && result.unexpected.is_empty() {
+            println!(
+                "FINDING in {} (variant {variant}): expected `{name}` to fire within {seeds_asked} seeds; it never did",
+                scenario.path.display()
+            );
+            println!(
+                "reproduce: cargo run --release -- sweep {} --seeds {seeds_asked}",
+                scenario.path.display()
+            );
+            return Ok(false);
+        }
+    }
+    Ok(result.unexpected.is_empty())
+}
+
+fn progress_bar(scenario: &Scenario, variant: &str, seeds: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(seeds);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:30} [{bar:30}] {pos}/{len} seeds {per_sec} {msg} eta {eta}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(format!("{} ({variant})", scenario.name()));
+    bar
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "\n{:<32} {:<24} {:>7} {:>7} {:>11} {:>9}  verdict",
+        "scenario", "variant", "seeds", "failed", "first fail", "seeds/s"
+    );
+    for r in rows {
+        println!(
+            "{:<32} {:<24} {:>7} {:>7} {:>11} {:>9.0}  {}",
+            r.name,
+            r.variant,
+            r.seeds_run,
+            r.failed,
+            r.first_failing.map_or("-".to_string(), |s| s.to_string()),
+            r.seeds_per_second,
+            r.verdict
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_range_exactly() {
+        for n in 1..7 {
+            let mut covered = Vec::new();
+            for i in 0..n {
+                covered.extend(shard_range(10..1010, Some((i, n))));
+            }
+            assert_eq!(covered, (10..1010).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn ranges_and_shards_are_parsed_strictly() {
+        assert_eq!(parse_range("5..9"), Ok(5..9));
+        assert!(parse_range("9..5").is_err());
+        assert!(parse_range("9").is_err());
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("0/0").is_err());
+    }
+}

@@ -1,0 +1,69 @@
+//! `asynclife zoo`: is every defect caught, and is `fixed` free of false alarms?
+
+use super::Outcome;
+use asynclife::{scenario, zoo};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ZooArgs {
+    /// Seeds per (variant, scenario).
+    #[arg(long, default_value_t = 100)]
+    seeds: u64,
+    /// Where the scenario files are.
+    #[arg(long, default_value = "scenarios")]
+    scenarios: PathBuf,
+    /// One JSON object per row.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: ZooArgs) -> anyhow::Result<Outcome> {
+    let scenarios = scenario::load_dir(&args.scenarios)?;
+    let rows = zoo::run(&scenarios, args.seeds);
+    if args.json {
+        for row in &rows {
+            println!("{}", serde_json::to_string(row)?);
+        }
+    } else {
+        println!(
+            "{:<9} {:<26} {:<9} {:<28} {:<26} {:>6} {:>7} {:>6}",
+            "subsystem", "variant", "detected", "invariant", "scenario", "seed", "tried", "false"
+        );
+        for r in &rows {
+            println!(
+                "{:<9} {:<26} {:<9} {:<28} {:<26} {:>6} {:>7} {:>6}{}",
+                r.subsystem,
+                r.variant,
+                if r.variant == "fixed" {
+                    "-"
+                } else if r.detected {
+                    "yes"
+                } else {
+                    "NO"
+                },
+                r.invariant,
+                r.scenario.as_deref().unwrap_or("-"),
+                r.first_seed.map_or("-".into(), |s| s.to_string()),
+                r.seeds_tried,
+                r.false_alarms,
+                if r.ok() { "" } else { "  <-- FINDING" }
+            );
+        }
+    }
+    let escaped: Vec<&zoo::ZooRow> = rows.iter().filter(|r| !r.ok()).collect();
+    if escaped.is_empty() {
+        Ok(Outcome::AsExpected)
+    } else {
+        for r in escaped {
+            println!(
+                "reproduce: cargo run --release -- sweep {}/{} --variant {} --seeds {}",
+                args.scenarios.display(),
+                r.subsystem,
+                r.variant,
+                args.seeds
+            );
+        }
+        Ok(Outcome::Finding)
+    }
+}

@@ -1,0 +1,100 @@
+//! Errors in scenario files: which file, which line, which field, what is wrong.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A scenario file that cannot be run. Nothing runs when one is found (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file.
+    pub path: PathBuf,
+    /// The line (1-based), when it is known.
+    pub line: Option<usize>,
+    /// The field, as a dotted path (`workload.sessions`, `faults.rules[2].probability`).
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ScenarioError {
+    pub(crate) fn new(path: &Path, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            path: path.to_path_buf(),
+            line: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn at_line(mut self, line: Option<usize>) -> ScenarioError {
+        self.line = line;
+        self
+    }
+
+    pub(crate) fn field(mut self, field: impl Into<String>) -> ScenarioError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// The 1-based line of byte offset `offset` in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line of the first `key = ...` assignment of `key` in `text`, or of a `[key]` header.
+pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+                || l.trim_end() == format!("[{key}]")
+        })
+        .map(|i| i + 1)
+}
+
+/// The line of the `n`-th (0-based) occurrence of the header `header` (`[[faults.rules]]`).
+pub(crate) fn line_of_nth_header(text: &str, header: &str, n: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .nth(n)
+        .map(|(i, _)| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_one_based() {
+        let text = "a = 1\nb = 2\n[workload]\nsessions = 3\n";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 6), 2);
+        assert_eq!(line_of_key(text, "sessions"), Some(4));
+        assert_eq!(line_of_key(text, "workload"), Some(3));
+        assert_eq!(line_of_key(text, "missing"), None);
+    }
+
+    #[test]
+    fn nth_header() {
+        let text = "[[faults.rules]]\nx = 1\n[[faults.rules]]\n";
+        assert_eq!(line_of_nth_header(text, "[[faults.rules]]", 1), Some(3));
+    }
+}

@@ -1,0 +1,317 @@
+//! Reading one scenario file: the TOML format, checked field by field.
+
+use super::error::{line_of, line_of_key, line_of_nth_header, ScenarioError};
+use crate::registry;
+use asynclife_sim::fault::FaultPlan;
+use asynclife_sim::{Policy, SimConfig};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The `[sim]` table: engine settings a scenario may change. Everything else keeps its
+/// default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSection {
+    /// The scheduling policy (`{ kind = "random" }`, `{ kind = "pct", depth = 3 }`, ...).
+    pub policy: Option<Policy>,
+    /// The step bound.
+    pub max_steps: Option<u64>,
+    /// The virtual-time bound, in milliseconds.
+    pub max_virtual_time_ms: Option<u64>,
+    /// The blocked-executor threshold, in milliseconds.
+    pub blocked_poll_threshold_ms: Option<u64>,
+}
+
+/// What a scenario expects of every seed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    /// No violation on any seed.
+    Pass,
+    /// This invariant or detector fires (on the seeds where the defect shows).
+    Fails(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    verdict: Option<String>,
+    fails: Option<String>,
+}
+
+/// The file as TOML gives it, before the checks that need the registry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    subsystem: toml::Spanned<String>,
+    description: String,
+    variant: Option<toml::Spanned<String>>,
+    seeds: Option<u64>,
+    first_seed: Option<u64>,
+    #[serde(default)]
+    sim: SimSection,
+    #[serde(default)]
+    workload: Option<toml::Value>,
+    #[serde(default)]
+    faults: FaultPlan,
+    expect: RawExpect,
+}
+
+/// A scenario, checked and ready to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The subsystem it drives.
+    pub subsystem: String,
+    /// One line of what it exercises.
+    pub description: String,
+    /// The variant it runs by default.
+    pub variant: String,
+    /// The default number of seeds of a sweep.
+    pub seeds: u64,
+    /// The first seed of a default sweep (0 unless the file says; a shrunk failure's scenario
+    /// starts at its seed).
+    pub first_seed: u64,
+    /// Engine settings.
+    pub sim: SimSection,
+    /// The subsystem's workload, validated against its struct, as JSON.
+    pub workload: serde_json::Value,
+    /// The fault plan.
+    pub faults: FaultPlan,
+    /// The expected verdict.
+    pub expect: Expect,
+}
+
+impl Scenario {
+    /// The engine configuration for one seed.
+    pub fn sim_config(&self, seed: u64) -> SimConfig {
+        let mut config = SimConfig::with_seed(seed);
+        if let Some(policy) = &self.sim.policy {
+            config.policy = policy.clone();
+        }
+        if let Some(steps) = self.sim.max_steps {
+            config.max_steps = steps;
+        }
+        if let Some(ms) = self.sim.max_virtual_time_ms {
+            config.max_virtual_time = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.sim.blocked_poll_threshold_ms {
+            config.blocked_poll_threshold = Duration::from_millis(ms);
+        }
+        config.faults = self.faults.clone();
+        config
+    }
+
+    /// The seeds of a default sweep.
+    pub fn default_seeds(&self) -> std::ops::Range<u64> {
+        self.first_seed..self.first_seed.saturating_add(self.seeds)
+    }
+
+    /// The scenario's name: its file name without the extension.
+    pub fn name(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads and checks one scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::new(path, format!("cannot read the file: {e}")))?;
+    parse(path, &text)
+}
+
+/// Reads every `*.toml` below `dir`, in path order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files)
+        .map_err(|e| ScenarioError::new(dir, format!("cannot read the directory: {e}")))?;
+    files.sort();
+    files.iter().map(|f| load(f)).collect()
+}
+
+fn collect_toml(dir: &Path, into: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_toml(&path, into)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            into.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses and checks scenario text; `path` is for the messages.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let subsystem_name = raw.subsystem.get_ref().clone();
+    let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+    let subsystem = registry::find(&subsystem_name).ok_or_else(|| {
+        ScenarioError::new(
+            path,
+            format!(
+                "unknown subsystem '{subsystem_name}' (known: {})",
+                registry::names().join(", ")
+            ),
+        )
+        .field("subsystem")
+        .at_line(at(raw.subsystem.span()))
+    })?;
+    let variant = match &raw.variant {
+        Some(v) => {
+            subsystem.check_variant(v.get_ref()).map_err(|e| {
+                ScenarioError::new(path, e.to_string())
+                    .field("variant")
+                    .at_line(at(v.span()))
+            })?;
+            v.get_ref().clone()
+        }
+        None => asynclife_sim::subsystem::FIXED.to_string(),
+    };
+    let workload = subsystem
+        .parse_workload(
+            raw.workload
+                .unwrap_or(toml::Value::Table(Default::default())),
+        )
+        .map_err(|message| workload_error(path, text, message))?;
+    check_faults(path, text, &raw.faults)?;
+    let expect = check_expect(path, text, raw.expect)?;
+    let scenario = Scenario {
+        path: path.to_path_buf(),
+        subsystem: subsystem_name,
+        description: raw.description,
+        variant,
+        seeds: raw.seeds.unwrap_or(100),
+        first_seed: raw.first_seed.unwrap_or(0),
+        sim: raw.sim,
+        workload,
+        faults: raw.faults,
+        expect,
+    };
+    scenario.sim_config(0).validate().map_err(|e| {
+        let key = e.field.rsplit('.').next().unwrap_or(&e.field).to_string();
+        ScenarioError::new(path, e.message.clone())
+            .field(format!("sim.{}", e.field))
+            .at_line(line_of_key(text, &key))
+    })?;
+    Ok(scenario)
+}
+
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let message = e.message().trim().to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .filter(|_| message.contains("field"))
+        .map(str::to_string);
+    let mut error = ScenarioError::new(path, message).at_line(line);
+    if let Some(field) = field {
+        error = error.field(field);
+    }
+    error
+}
+
+/// A workload error from serde names the field but has no position: find its line in the
+/// `[workload]` table.
+fn workload_error(path: &Path, text: &str, message: String) -> ScenarioError {
+    let field = message.split('`').nth(1).map(str::to_string);
+    let workload_start = text
+        .lines()
+        .position(|l| l.trim() == "[workload]")
+        .unwrap_or(0);
+    let line = field.as_deref().and_then(|f| {
+        let tail: String = text
+            .lines()
+            .skip(workload_start)
+            .collect::<Vec<_>>()
+            .join("\n");
+        line_of_key(&tail, f).map(|l| l + workload_start)
+    });
+    let error = ScenarioError::new(path, format!("in [workload]: {message}"))
+        .at_line(line.or(Some(workload_start + 1)));
+    match field {
+        Some(f) => error.field(format!("workload.{f}")),
+        None => error.field("workload"),
+    }
+}
+
+fn check_faults(path: &Path, text: &str, faults: &FaultPlan) -> Result<(), ScenarioError> {
+    faults.validate().map_err(|e| {
+        let field = e.field().to_string();
+        let rule: Option<usize> = field
+            .strip_prefix("rules[")
+            .and_then(|r| r.split(']').next())
+            .and_then(|n| n.parse().ok());
+        let line = rule.and_then(|n| line_of_nth_header(text, "[[faults.rules]]", n));
+        ScenarioError::new(path, e.kind().to_string())
+            .field(format!("faults.{field}"))
+            .at_line(line)
+    })
+}
+
+fn check_expect(path: &Path, text: &str, raw: RawExpect) -> Result<Expect, ScenarioError> {
+    let line = line_of_key(text, "expect");
+    match (raw.verdict.as_deref(), raw.fails) {
+        (Some("pass"), None) => Ok(Expect::Pass),
+        (None, Some(name)) if !name.is_empty() => Ok(Expect::Fails(name)),
+        (Some(other), None) if other != "pass" => Err(ScenarioError::new(
+            path,
+            format!("verdict must be \"pass\" (to expect a failure, write fails = \"<invariant>\"), got \"{other}\""),
+        )
+        .field("expect.verdict")
+        .at_line(line_of_key(text, "verdict"))),
+        _ => Err(ScenarioError::new(
+            path,
+            "give exactly one of verdict = \"pass\" or fails = \"<invariant or detector>\"",
+        )
+        .field("expect")
+        .at_line(line)),
+    }
+}
+
+/// An equivalent scenario file for a (shrunk) failure: its workload, its concrete fault plan,
+/// its schedule as a replay policy, its seed, and its first violation as the expectation.
+pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String> {
+    let expect = failure
+        .violations
+        .first()
+        .map(|v| v.kind.name().to_string())
+        .ok_or("the failure records no violation")?;
+    let sim = SimSection {
+        policy: Some(Policy::Replay(failure.schedule.clone())),
+        max_steps: Some(failure.sim.max_steps),
+        max_virtual_time_ms: Some(failure.sim.max_virtual_time.as_millis() as u64),
+        blocked_poll_threshold_ms: Some(failure.sim.blocked_poll_threshold.as_millis() as u64),
+    };
+    let mut doc = toml::Table::new();
+    let mut put = |key: &str, value: Result<toml::Value, toml::ser::Error>| -> Result<(), String> {
+        doc.insert(key.to_string(), value.map_err(|e| format!("{key}: {e}"))?);
+        Ok(())
+    };
+    put("subsystem", Ok(failure.subsystem.clone().into()))?;
+    put(
+        "description",
+        Ok(format!(
+            "Shrunk from {} seed {}: must fail with {expect}.",
+            failure.scenario.display(),
+            failure.seed
+        )
+        .into()),
+    )?;
+    put("variant", Ok(failure.variant.clone().into()))?;
+    put("seeds", Ok(1.into()))?;
+    put("first_seed", Ok(toml::Value::Integer(failure.seed as i64)))?;
+    put("sim", toml::Value::try_from(&sim))?;
+    put("workload", toml::Value::try_from(&failure.workload))?;
+    put("faults", toml::Value::try_from(&failure.sim.faults))?;
+    let mut expect_table = toml::Table::new();
+    expect_table.insert("fails".into(), expect.into());
+    put("expect", Ok(toml::Value::Table(expect_table)))?;
+    toml::to_string(&doc).map_err(|e| e.to_string())
+}

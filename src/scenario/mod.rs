@@ -1,0 +1,9 @@
+//! Scenario files: a subsystem, a variant, seeds, engine settings, a workload, a fault plan,
+//! and the expected verdict. A bad file gets an error naming the file, the line and the
+//! field, and nothing runs.
+
+mod error;
+mod file;
+
+pub use error::ScenarioError;
+pub use file::{from_failure, load, load_dir, Expect, Scenario, SimSection};

@@ -1,0 +1,157 @@
+//! Sweeps: one scenario over many seeds, on several worker threads (each seed is its own
+//! single-threaded simulation), with deterministic results whatever the thread count.
+//!
+//! Invariant: the reported first failing seed is the smallest failing seed in the range,
+//! never merely the first found in time; a worker that finds a failure stops the seeds above
+//! it, not the ones below.
+
+use crate::registry::Registered;
+use crate::scenario::{Expect, Scenario};
+use asynclife_sim::{Report, SimConfig};
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// How a sweep runs.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// The seeds.
+    pub seeds: Range<u64>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Run every seed instead of stopping at the first unexpected outcome.
+    pub keep_going: bool,
+    /// The variant (the scenario's own when `None`).
+    pub variant: Option<String>,
+}
+
+/// The outcome of one seed, against the scenario's expectation.
+#[derive(Clone, Debug)]
+pub struct SeedOutcome {
+    /// The seed.
+    pub seed: u64,
+    /// Whether the outcome is what the scenario expects.
+    pub as_expected: bool,
+    /// The configuration it ran with.
+    pub config: SimConfig,
+    /// The report (kept only for unexpected outcomes and expected failures' first seed).
+    pub report: Report,
+}
+
+/// What a sweep found.
+#[derive(Clone, Debug, Default)]
+pub struct SweepResult {
+    /// Seeds run.
+    pub seeds_run: u64,
+    /// Seeds whose outcome matched the expectation.
+    pub as_expected: u64,
+    /// Unexpected outcomes, by seed.
+    pub unexpected: Vec<SeedOutcome>,
+    /// The smallest seed on which any violation fired (expected or not).
+    pub first_failing: Option<SeedOutcome>,
+}
+
+/// Whether `report` is what `expect` asks for. An expected failure is met by a run where the
+/// named invariant fires; a run where nothing fires is also accepted (a defect does not show
+/// on every seed), but a run where something else fires is not.
+pub fn matches(expect: &Expect, report: &Report) -> bool {
+    match expect {
+        Expect::Pass => report.violations.is_empty(),
+        Expect::Fails(name) => report.violations.iter().all(|v| v.kind.name() == name),
+    }
+}
+
+/// Runs the sweep, calling `progress(seeds_done, unexpected_so_far)` as seeds finish.
+///
+/// Without `keep_going`, it stops at the first unexpected outcome, and, for a scenario that
+/// expects a failure, at the first seed where that failure shows (the defect is detected).
+pub fn sweep(
+    scenario: &Scenario,
+    subsystem: &dyn Registered,
+    options: &SweepOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<SweepResult, String> {
+    let variant = options.variant.as_deref().unwrap_or(&scenario.variant);
+    subsystem
+        .check_variant(variant)
+        .map_err(|e| e.to_string())?;
+    let next = AtomicU64::new(options.seeds.start);
+    let stop_above = AtomicU64::new(u64::MAX);
+    let done = AtomicU64::new(0);
+    let bad = AtomicU64::new(0);
+    let outcomes = Mutex::new(Vec::new());
+    let error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed >= options.seeds.end || seed > stop_above.load(Ordering::Relaxed) {
+                    return;
+                }
+                let config = scenario.sim_config(seed);
+                let report = match subsystem.run(config.clone(), &scenario.workload, variant) {
+                    Ok(report) => report,
+                    Err(e) => {
+                        *error.lock().expect("not poisoned") = Some(e);
+                        stop_above.store(0, Ordering::Relaxed);
+                        return;
+                    }
+                };
+                let as_expected = matches(&scenario.expect, &report);
+                let failed = !report.violations.is_empty();
+                if !as_expected {
+                    bad.fetch_add(1, Ordering::Relaxed);
+                }
+                if !options.keep_going && (!as_expected || failed) {
+                    stop_above.fetch_min(seed, Ordering::Relaxed);
+                }
+                let outcome = SeedOutcome {
+                    seed,
+                    as_expected,
+                    config,
+                    // Passing reports are not needed: keep memory flat on long sweeps.
+                    report: if failed || !as_expected {
+                        report
+                    } else {
+                        Report {
+                            trace: Default::default(),
+                            ..report
+                        }
+                    },
+                };
+                outcomes.lock().expect("not poisoned").push(outcome);
+                progress(
+                    done.fetch_add(1, Ordering::Relaxed) + 1,
+                    bad.load(Ordering::Relaxed),
+                );
+            });
+        }
+    });
+    if let Some(e) = error.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+    let mut outcomes = outcomes.into_inner().expect("not poisoned");
+    outcomes.sort_by_key(|o| o.seed);
+    if !options.keep_going {
+        // Seeds above the stopping one may have finished before the stop was seen: drop
+        // them, so that the result does not depend on the number of threads.
+        let stop = stop_above.load(Ordering::Relaxed);
+        outcomes.retain(|o| o.seed <= stop);
+    }
+    let mut result = SweepResult {
+        seeds_run: outcomes.len() as u64,
+        ..SweepResult::default()
+    };
+    for outcome in outcomes {
+        if outcome.as_expected {
+            result.as_expected += 1;
+        }
+        if result.first_failing.is_none() && !outcome.report.violations.is_empty() {
+            result.first_failing = Some(outcome.clone());
+        }
+        if !outcome.as_expected {
+            result.unexpected.push(outcome);
+        }
+    }
+    Ok(result)
+}

@@ -1,0 +1,5 @@
+//! Workloads of the harness itself (not of a subsystem): used by benchmarks and engine tests.
+
+mod cleanup_storm;
+
+pub use cleanup_storm::cleanup_storm;

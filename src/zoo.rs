@@ -1,0 +1,127 @@
+//! The defect zoo: every variant of every subsystem against its subsystem's scenarios. Each
+//! defect (and `as-documented`) must be caught by its designated invariant; `fixed` must
+//! raise no alarm at all.
+
+use crate::registry::{self, Registered};
+use crate::scenario::Scenario;
+use asynclife_sim::subsystem::FIXED;
+use serde::Serialize;
+
+/// One row: one variant of one subsystem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZooRow {
+    /// The subsystem.
+    pub subsystem: String,
+    /// The variant.
+    pub variant: String,
+    /// For a defect: caught by its designated invariant. For `fixed`: no false alarm.
+    pub detected: bool,
+    /// The invariant that must catch it (empty for `fixed`).
+    pub invariant: String,
+    /// The scenario and seed where it was first caught.
+    pub first_seed: Option<u64>,
+    /// The scenario that caught it.
+    pub scenario: Option<String>,
+    /// Seeds run for this variant, over all scenarios tried.
+    pub seeds_tried: u64,
+    /// For `fixed`: seeds with any violation (must be 0). For a defect: 0.
+    pub false_alarms: u64,
+}
+
+impl ZooRow {
+    /// Whether the row is as it must be.
+    pub fn ok(&self) -> bool {
+        if self.variant == FIXED {
+            self.false_alarms == 0
+        } else {
+            self.detected
+        }
+    }
+}
+
+/// Runs the zoo with `seeds` seeds per (variant, scenario), over `scenarios`.
+pub fn run(scenarios: &[Scenario], seeds: u64) -> Vec<ZooRow> {
+    let mut rows = Vec::new();
+    for subsystem in registry::all() {
+        let own: Vec<&Scenario> = scenarios
+            .iter()
+            .filter(|s| s.subsystem == subsystem.name())
+            .collect();
+        for variant in subsystem.variants() {
+            rows.push(if variant.name == FIXED {
+                fixed_row(subsystem, &own, seeds)
+            } else {
+                defect_row(subsystem, &own, variant.name, variant.caught_by, seeds)
+            });
+        }
+    }
+    rows
+}
+
+/// `fixed` on every scenario of its subsystem (the scenario's own workload and faults).
+fn fixed_row(subsystem: &dyn Registered, scenarios: &[&Scenario], seeds: u64) -> ZooRow {
+    let mut row = ZooRow {
+        subsystem: subsystem.name().to_string(),
+        variant: FIXED.to_string(),
+        detected: false,
+        invariant: String::new(),
+        first_seed: None,
+        scenario: None,
+        seeds_tried: 0,
+        false_alarms: 0,
+    };
+    for s in scenarios {
+        for seed in 0..seeds {
+            row.seeds_tried += 1;
+            let failed = subsystem
+                .run(s.sim_config(seed), &s.workload, FIXED)
+                .map_or(true, |r| !r.violations.is_empty());
+            if failed {
+                row.false_alarms += 1;
+                if row.first_seed.is_none() {
+                    row.first_seed = Some(seed);
+                    row.scenario = Some(s.name());
+                }
+            }
+        }
+    }
+    row
+}
+
+/// A defect on its own scenarios first (those whose `variant` is it), then on the others,
+/// until its invariant fires.
+fn defect_row(
+    subsystem: &dyn Registered,
+    scenarios: &[&Scenario],
+    variant: &str,
+    caught_by: &str,
+    seeds: u64,
+) -> ZooRow {
+    let mut row = ZooRow {
+        subsystem: subsystem.name().to_string(),
+        variant: variant.to_string(),
+        detected: false,
+        invariant: caught_by.to_string(),
+        first_seed: None,
+        scenario: None,
+        seeds_tried: 0,
+        false_alarms: 0,
+    };
+    let mut ordered: Vec<&&Scenario> = scenarios.iter().filter(|s| s.variant == variant).collect();
+    ordered.extend(scenarios.iter().filter(|s| s.variant != variant));
+    for s in ordered {
+        for seed in 0..seeds {
+            row.seeds_tried += 1;
+            let Ok(report) = subsystem.run(s.sim_config(seed), &s.workload, variant) else {
+                continue;
+            };
+            if report.violations.iter().any(|v| v.kind.name() == caught_by) {
+                row.detected = true;
+                row.first_seed = Some(seed);
+                row.scenario = Some(s.name());
+                return row;
+            }
+        }
+    }
+    row
+}
