@@ -17,7 +17,6 @@
 //! reported while it is open or half-open) is ignored: only the probe decides a half-open
 //! breaker.
 
-use crate::defect::Variant;
 use asynclife_sim::Instant;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -125,16 +124,14 @@ pub enum BreakerInput {
 pub struct CircuitBreaker {
     config: BreakerConfig,
     state: BreakerState,
-    variant: Variant,
 }
 
 impl CircuitBreaker {
     /// A closed breaker.
-    pub fn new(config: BreakerConfig, variant: Variant) -> CircuitBreaker {
+    pub fn new(config: BreakerConfig) -> CircuitBreaker {
         CircuitBreaker {
             config,
             state: BreakerState::CLOSED,
-            variant,
         }
     }
 
@@ -149,11 +146,6 @@ impl CircuitBreaker {
             BreakerState::Closed { .. } => Admission::Allowed(Permit::Normal),
             BreakerState::HalfOpen => Admission::Rejected,
             BreakerState::Open { since } => {
-                if self.variant.is(Variant::BreakerStuckOpen) {
-                    // seed 004 #5: "automatically resets after 60 seconds" was never wired
-                    // up: the open window is never checked, so the breaker stays open.
-                    return Admission::Rejected;
-                }
                 if now >= since + self.config.open_window() {
                     self.state = BreakerState::HalfOpen;
                     Admission::Allowed(Permit::Probe)
@@ -223,16 +215,14 @@ impl CircuitBreaker {
 #[derive(Clone, Debug)]
 pub struct Breakers {
     config: BreakerConfig,
-    variant: Variant,
     by_agent: BTreeMap<String, CircuitBreaker>,
 }
 
 impl Breakers {
     /// No breakers yet; each will have this configuration.
-    pub fn new(config: BreakerConfig, variant: Variant) -> Breakers {
+    pub fn new(config: BreakerConfig) -> Breakers {
         Breakers {
             config,
-            variant,
             by_agent: BTreeMap::new(),
         }
     }
@@ -240,7 +230,7 @@ impl Breakers {
     /// The agent's breaker, created closed if it has none.
     pub fn of(&mut self, agent: &str) -> &mut CircuitBreaker {
         if !self.by_agent.contains_key(agent) {
-            let breaker = CircuitBreaker::new(self.config.clone(), self.variant);
+            let breaker = CircuitBreaker::new(self.config.clone());
             self.by_agent.insert(agent.to_string(), breaker);
         }
         self.by_agent
@@ -273,7 +263,7 @@ mod tests {
 
     #[test]
     fn opens_after_five_consecutive_failures_and_a_success_resets_the_count() {
-        let mut b = CircuitBreaker::new(BreakerConfig::default(), Variant::Fixed);
+        let mut b = CircuitBreaker::new(BreakerConfig::default());
         fail_n(&mut b, 4, at(0));
         b.record_success(Permit::Normal);
         fail_n(&mut b, 4, at(1));
@@ -286,7 +276,7 @@ mod tests {
 
     #[test]
     fn half_opens_after_the_window_with_one_probe_then_closes_or_reopens() {
-        let mut b = CircuitBreaker::new(BreakerConfig::default(), Variant::Fixed);
+        let mut b = CircuitBreaker::new(BreakerConfig::default());
         fail_n(&mut b, 5, at(0));
         assert_eq!(b.try_acquire(at(59_999)), Admission::Rejected);
         assert_eq!(b.try_acquire(at(60_000)), Admission::Allowed(Permit::Probe));
@@ -307,15 +297,8 @@ mod tests {
     }
 
     #[test]
-    fn the_stuck_open_defect_never_half_opens() {
-        let mut b = CircuitBreaker::new(BreakerConfig::default(), Variant::BreakerStuckOpen);
-        fail_n(&mut b, 5, at(0));
-        assert_eq!(b.try_acquire(at(3_600_000)), Admission::Rejected);
-    }
-
-    #[test]
     fn breakers_are_per_agent() {
-        let mut all = Breakers::new(BreakerConfig::default(), Variant::Fixed);
+        let mut all = Breakers::new(BreakerConfig::default());
         fail_n(all.of("a"), 5, at(0));
         assert!(!all.state("a").is_closed());
         assert!(all.state("b").is_closed());

@@ -18,19 +18,21 @@ pub enum Variant {
     /// request without claiming it and completes it later, so the timeout sweep can complete
     /// the same request meanwhile (two replies).
     AsDocumented,
-    /// Seed 004 #1: the handler waits for the documents with `Event.wait(30)` on the bus
-    /// thread.
+    /// Seed 004 #1: the handler waits for the documents with `Event.wait(timeout)` on the
+    /// bus thread.
     BlockingWait,
     /// Seed 004 #2: the handler sends a response and also returns one.
     DoubleResponse,
     /// Seed 004 #3: responses are processed without checking the request's deadline.
     LateResponseProcessed,
-    /// Seed 004 #5: no circuit breaker is consulted; every request goes to the agent.
+    /// Seed 004 #5: no circuit breaker: its answers are ignored, every request goes to the
+    /// agent.
     NoBreaker,
-    /// Seed 004 #5: the breaker never goes half-open once it has opened.
+    /// Seed 004 #5: the gate only checks the breaker's open flag, so the breaker never goes
+    /// half-open once it has opened.
     BreakerStuckOpen,
-    /// Seed 004 "Memory Leak Prevention": expired pending requests are never removed or
-    /// answered.
+    /// Seed 004 "Memory Leak Prevention": expired pending requests are answered but never
+    /// removed.
     NoExpiryCleanup,
 }
 
@@ -51,7 +53,7 @@ pub const VARIANTS: &[VariantInfo] = &[
     VariantInfo {
         name: "blocking-wait",
         seed_ref: "004 #1",
-        summary: "Event.wait(30) on the bus thread: the bus is frozen, every request times out",
+        summary: "Event.wait on the bus thread: the bus is frozen, every request times out",
         caught_by: "blocked-executor",
     },
     VariantInfo {
@@ -69,19 +71,19 @@ pub const VARIANTS: &[VariantInfo] = &[
     VariantInfo {
         name: "no-breaker",
         seed_ref: "004 #5",
-        summary: "no circuit breaker: requests keep going to a failing agent",
+        summary: "no circuit breaker: requests keep going to an agent that keeps failing",
         caught_by: "no-send-while-open",
     },
     VariantInfo {
         name: "breaker-stuck-open",
         seed_ref: "004 #5",
-        summary: "the breaker never goes half-open: no recovery after the agent heals",
+        summary: "the gate checks only the open flag: no probe, no recovery after the agent heals",
         caught_by: "breaker-recovers",
     },
     VariantInfo {
         name: "no-expiry-cleanup",
         seed_ref: "004 Memory Leak Prevention",
-        summary: "expired pending requests are never removed or answered",
+        summary: "expired pending requests are answered but never removed: the map only grows",
         caught_by: "pending-map-bounded",
     },
 ];

@@ -42,9 +42,6 @@ use tokio::sync::mpsc;
 /// The generator's name on the bus.
 pub const GENERATOR: &str = "scenario_generator";
 
-/// How long the seed's old handler waited on its event (`event.wait(30.0)`).
-pub const BLOCKING_WAIT: Duration = Duration::from_secs(30);
-
 /// The generator's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -193,7 +190,7 @@ impl ScenarioGenerator {
             bus: bus.clone(),
             state: Mutex::new(State {
                 pending: PendingMap::default(),
-                breakers: Breakers::new(config.breaker.clone(), variant),
+                breakers: Breakers::new(config.breaker.clone()),
                 stats: GeneratorStats::default(),
                 tasks: 0,
             }),
@@ -286,6 +283,12 @@ impl Shared {
             let fallback = Scenario::fallback(query, FallbackReason::RagNotRequested);
             return self.reply_now(message, fallback);
         }
+        if self.variant.is(Variant::BlockingWait) {
+            // seed 004 #1: the handler from before the fix waited for the documents on the
+            // bus thread.
+            drop(st);
+            return self.wait_blocking(message, query, now);
+        }
         let permit = if st.pending.len() >= self.config.max_pending {
             Err(FallbackReason::PendingFull)
         } else {
@@ -305,16 +308,7 @@ impl Shared {
                 return self.reply_now(message, Scenario::fallback(query, reason));
             }
         };
-        let payload = Payload::RetrieveDocuments {
-            query: query.to_string(),
-        };
-        let mut retrieve = self.bus.message(GENERATOR, &self.config.rag_agent, payload);
-        retrieve.deadline = Some(now + self.config.request_timeout());
-        if self.variant.is(Variant::BlockingWait) {
-            // seed 004 #1: the old handler waited for the documents on the bus thread.
-            drop(st);
-            return self.wait_blocking(message, retrieve, permit, query);
-        }
+        let retrieve = self.retrieve_message(query, now);
         st.pending.insert(PendingScenarioRequest {
             id: retrieve.id,
             timestamp: now,
@@ -332,22 +326,26 @@ impl Shared {
         None
     }
 
-    /// seed 004 #1: the handler sends the request, then waits for the response with
-    /// `event.wait(30.0)` on the bus thread. While it waits nothing else runs, so the
-    /// response cannot be delivered: the wait always times out, every request gets the
-    /// fallback 30 s late, and the response arrives for a request nobody knows any more.
-    fn wait_blocking(
-        &self,
-        message: &Message,
-        retrieve: Message,
-        permit: Permit,
-        query: &str,
-    ) -> Option<Payload> {
-        self.bus.post(retrieve);
-        rt::blocking(BLOCKING_WAIT);
-        let now = rt::now();
-        self.breaker_input(&mut self.lock(), BreakerInput::Failure(permit), now);
+    /// seed 004 #1: the handler from before the fix (which had neither the breaker nor
+    /// the pending map) sends the request, then waits for the response with
+    /// `event.wait(RAG_REQUEST_TIMEOUT)` on the bus thread. While it waits nothing else
+    /// runs, so the response cannot be delivered: the wait always times out, every request
+    /// gets the fallback at its deadline, and the response arrives for a request nobody
+    /// knows any more.
+    fn wait_blocking(&self, message: &Message, query: &str, now: Instant) -> Option<Payload> {
+        self.bus.post(self.retrieve_message(query, now));
+        rt::blocking(self.config.request_timeout());
         self.reply_now(message, Scenario::fallback(query, FallbackReason::TimedOut))
+    }
+
+    /// The `retrieve_documents` request for `query`, carrying its deadline.
+    fn retrieve_message(&self, query: &str, now: Instant) -> Message {
+        let payload = Payload::RetrieveDocuments {
+            query: query.to_string(),
+        };
+        let mut retrieve = self.bus.message(GENERATOR, &self.config.rag_agent, payload);
+        retrieve.deadline = Some(now + self.config.request_timeout());
+        retrieve
     }
 
     /// A reply for synchronous work: returned to the bus, which sends it.
@@ -429,18 +427,28 @@ impl Shared {
 
     /// The breaker's admission for a new request.
     fn admit(&self, st: &mut State, now: Instant) -> Admission {
-        if !self.breaker_enforced() {
-            return Admission::Allowed(Permit::Normal);
+        let agent = self.config.rag_agent.as_str();
+        let open = matches!(st.breakers.state(agent), BreakerState::Open { .. });
+        if open && self.variant.is(Variant::BreakerStuckOpen) {
+            // seed 004 #5: "automatically resets after 60 seconds", but the gate only looks
+            // at the open flag and turns the request away without asking the breaker, which
+            // therefore never gets to let a probe through: once open, it stays open.
+            return Admission::Rejected;
         }
-        self.breaker_input(st, BreakerInput::Acquire, now)
-            .expect("an acquire has an admission")
+        let admission = self
+            .breaker_input(st, BreakerInput::Acquire, now)
+            .expect("an acquire has an admission");
+        match admission {
+            Admission::Rejected if !self.breaker_enforced() => Admission::Allowed(Permit::Normal),
+            admission => admission,
+        }
     }
 
-    /// Whether the breaker's decisions are followed.
+    /// Whether the breaker's answers are followed.
     fn breaker_enforced(&self) -> bool {
         // seed 004 #5: before the fix there was no circuit breaker: every request went to
-        // the agent, however often it had just failed. (The breaker is still fed outcomes,
-        // so that the invariants know when it would have been open.)
+        // the agent, however often it had just failed. (The breaker is still asked and told,
+        // for the record, so that the invariants know when it would have said no.)
         !self.variant.is(Variant::NoBreaker)
     }
 
@@ -495,10 +503,16 @@ impl Shared {
             return;
         };
         self.breaker_input(&mut st, BreakerInput::Failure(claim.request().permit), now);
+        let fallback = Scenario::fallback(&claim.request().query, reason);
         if reason == FallbackReason::TimedOut {
             st.stats.timeouts += 1;
+            if self.variant.is(Variant::NoExpiryCleanup) {
+                // seed 004 "Memory Leak Prevention": before the fix, a request that timed
+                // out was answered, but its entry was never deleted: the map only grows.
+                self.reply(&mut st, &claim.into_request(), fallback);
+                return;
+            }
         }
-        let fallback = Scenario::fallback(&claim.request().query, reason);
         self.complete(&mut st, claim, fallback);
     }
 
@@ -506,6 +520,11 @@ impl Shared {
     pub(crate) fn complete(&self, st: &mut State, claim: Claim, scenario: Scenario) {
         let request = claim.into_request();
         st.pending.remove(request.id);
+        self.reply(st, &request, scenario);
+    }
+
+    /// Sends the reply to a request.
+    fn reply(&self, st: &mut State, request: &PendingScenarioRequest, scenario: Scenario) {
         self.count_reply(st, &scenario);
         let mut reply =
             self.bus
@@ -514,14 +533,8 @@ impl Shared {
         self.bus.post(reply);
     }
 
-    /// The expired requests, unless the cleanup is the defect's.
+    /// The unclaimed requests whose deadline has come.
     pub(crate) fn expired(&self, now: Instant) -> Vec<MessageId> {
-        if self.variant.is(Variant::NoExpiryCleanup) {
-            // seed 004 "Memory Leak Prevention": before the fix, requests whose response
-            // never came stayed in `pending_rag_requests` forever, and their requesters were
-            // never answered.
-            return Vec::new();
-        }
         self.lock().pending.expired(now)
     }
 

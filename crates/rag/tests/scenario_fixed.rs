@@ -6,10 +6,11 @@ mod common;
 
 use asynclife_sim::Verdict;
 
-fn sweep(name: &str) {
+fn sweep(ident: &str) {
+    let name = ident.replace('_', "-");
     let (_, scenario) = common::scenarios()
         .into_iter()
-        .find(|(n, _)| n == name)
+        .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no scenario {name}"));
     assert_eq!(scenario.variant, "fixed", "{name} is not a fixed scenario");
     for seed in 0..common::seed_count(scenario.seeds.max(1_000)) {
@@ -36,7 +37,8 @@ macro_rules! sweeps {
         fn every_fixed_scenario_has_a_sweep() {
             let swept = [$(stringify!($name)),*];
             for (name, _) in common::fixed_scenarios() {
-                assert!(swept.contains(&name.as_str()), "add {name} to the sweeps");
+                let ident = name.replace('-', "_");
+                assert!(swept.contains(&ident.as_str()), "add {ident} to the sweeps");
             }
         }
     };

@@ -4,9 +4,10 @@
 use asynclife_rag::{Rag, Workload};
 use asynclife_sim::fault::FaultPlan;
 use asynclife_sim::subsystem::run;
-use asynclife_sim::{Report, SimConfig};
+use asynclife_sim::{Policy, Report, SimConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A scenario file, as the harness reads it.
 #[derive(Debug, Deserialize)]
@@ -16,15 +17,27 @@ pub struct Scenario {
     pub description: String,
     #[serde(default = "fixed")]
     pub variant: String,
-    #[serde(default = "thousand")]
+    #[serde(default = "hundred")]
     pub seeds: u64,
     #[serde(default)]
-    pub sim: Option<SimConfig>,
+    pub first_seed: u64,
+    #[serde(default)]
+    pub sim: SimSection,
     #[serde(default)]
     pub workload: Workload,
     #[serde(default)]
     pub faults: FaultPlan,
     pub expect: Expect,
+}
+
+/// The `[sim]` table: the engine settings a scenario may change.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSection {
+    pub policy: Option<Policy>,
+    pub max_steps: Option<u64>,
+    pub max_virtual_time_ms: Option<u64>,
+    pub blocked_poll_threshold_ms: Option<u64>,
 }
 
 /// The expected outcome.
@@ -39,8 +52,8 @@ fn fixed() -> String {
     "fixed".into()
 }
 
-fn thousand() -> u64 {
-    1000
+fn hundred() -> u64 {
+    100
 }
 
 /// `scenarios/rag/`.
@@ -79,13 +92,22 @@ pub fn fixed_scenarios() -> Vec<(String, Scenario)> {
 impl Scenario {
     /// The run configuration of one seed, without a recorded trace (the hash is kept).
     pub fn config(&self, seed: u64) -> SimConfig {
-        let base = self.sim.clone().unwrap_or_default();
-        SimConfig {
-            seed,
-            faults: self.faults.clone(),
-            record_trace: false,
-            ..base
+        let mut config = SimConfig::with_seed(seed);
+        if let Some(policy) = &self.sim.policy {
+            config.policy = policy.clone();
         }
+        if let Some(steps) = self.sim.max_steps {
+            config.max_steps = steps;
+        }
+        if let Some(ms) = self.sim.max_virtual_time_ms {
+            config.max_virtual_time = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.sim.blocked_poll_threshold_ms {
+            config.blocked_poll_threshold = Duration::from_millis(ms);
+        }
+        config.faults = self.faults.clone();
+        config.record_trace = false;
+        config
     }
 
     /// Runs one seed of `variant`.
