@@ -40,7 +40,7 @@ impl PendingScenarioRequest {
 }
 
 /// The right, and the duty, to send a request's one reply. Only [`PendingMap::claim`]
-/// makes one (and [`Claim::unguarded`], for the documented defect).
+/// makes one (and, for the `as-documented` variant, a copy that claims nothing).
 #[derive(Debug)]
 pub struct Claim {
     request: PendingScenarioRequest,
