@@ -82,7 +82,8 @@ pub fn all() -> Vec<&'static dyn Registered> {
     static ACTIONS: Entry<asynclife_actions::Actions> = Entry(PhantomData);
     static PIDCLEAN: Entry<asynclife_pidclean::PidClean> = Entry(PhantomData);
     static TASKS: Entry<asynclife_tasks::Tasks> = Entry(PhantomData);
-    vec![&ACTIONS, &PIDCLEAN, &TASKS]
+    static RAG: Entry<asynclife_rag::Rag> = Entry(PhantomData);
+    vec![&ACTIONS, &PIDCLEAN, &TASKS, &RAG]
 }
 
 /// The subsystem named `name`.

@@ -125,9 +125,16 @@ impl ActionTracker {
             session = %info.session, action = %info.action, domain = %info.domain,
             "action cancelled: {reason}"
         );
+        let key = ActionKey::new(&info.session, &info.action);
+        let task_id = info.task_id;
         self.update_context(&info);
         self.emit(&ActionEvent::Finished(info));
         let handle = running.handle?;
+        if let Some(task) = lock(&self.shared.live).get_mut(&key) {
+            if Some(task.task_id) == task_id {
+                task.stopping = true;
+            }
+        }
         handle.abort();
         Some(handle)
     }

@@ -126,6 +126,7 @@ impl LiveGuard {
             LiveTask {
                 task_id,
                 domain: domain.to_string(),
+                stopping: false,
             },
         );
         LiveGuard {

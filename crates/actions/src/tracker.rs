@@ -114,6 +114,9 @@ pub struct LiveTask {
     pub task_id: u64,
     /// The action's domain.
     pub domain: String,
+    /// Cancelled and aborted, but not stopped yet: as on tokio, an aborted task's future is
+    /// dropped at its next turn, so it outlives the cancel that the tracker already recorded.
+    pub stopping: bool,
 }
 
 pub(crate) struct State {

@@ -36,6 +36,9 @@
 //!         })
 //!         .unwrap();
 //!     assert!(manager.cancel(&slow));
+//!     // As on tokio, the abort takes effect at the task's next turn.
+//!     rt::yield_now().await;
+//!     rt::sleep(Duration::from_nanos(1)).await;
 //!     let status = manager.with_registry(|r| r.get(&slow).unwrap().status);
 //!     assert_eq!(status, RunStatus::Cancelled);
 //!     manager.shutdown().await;
@@ -45,7 +48,7 @@
 //!
 //! # Reproducing a failure
 //! A seed replays exactly. From the command line, `asynclife run
-//! scenarios/tasks/shutdown_under_load.toml --seed 7` (the variant is the scenario file's, or
+//! scenarios/tasks/shutdown-under-load.toml --seed 7` (the variant is the scenario file's, or
 //! the failure file's under `replay`); in a test:
 //!
 //! ```no_run

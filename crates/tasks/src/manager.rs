@@ -275,7 +275,7 @@ impl TaskManager {
         let handle = self.inner.lock().tracked.get(id).map(|t| t.handle.clone());
         match handle {
             Some(handle) => {
-                // Without the lock: in the simulation the task's done path runs right here.
+                // Without the lock: the task's done path takes it when the abort takes effect.
                 handle.abort();
                 true
             }

@@ -88,12 +88,14 @@ fn cancel_records_cancelled_before_the_first_poll_while_queued_and_while_running
         m.spawn(Run::new("fresh", "job"), sleep_ok(ms(100)))
             .unwrap();
         assert!(m.cancel(&RunId::from("fresh")));
+        settle().await;
         assert_eq!(status_of(&m, "fresh"), RunStatus::Cancelled);
         rt::sleep(ms(10)).await;
         assert_eq!(status_of(&m, "running"), RunStatus::Running);
         assert_eq!(status_of(&m, "queued"), RunStatus::Queued);
         assert!(m.cancel(&RunId::from("queued")));
         assert!(m.cancel(&RunId::from("running")));
+        settle().await;
         assert_eq!(status_of(&m, "queued"), RunStatus::Cancelled);
         assert_eq!(status_of(&m, "running"), RunStatus::Cancelled);
         assert_eq!(m.tracked_count(), 0);
@@ -239,6 +241,7 @@ fn cancel_not_recorded_leaves_the_run_running() {
         m.spawn(Run::new("r", "job"), sleep_ok(ms(100))).unwrap();
         rt::sleep(ms(1)).await;
         m.cancel(&RunId::from("r"));
+        settle().await;
         assert_eq!(m.tracked_count(), 0, "the finally clause still untracks it");
         assert_eq!(status_of(&m, "r"), RunStatus::Running);
     });
@@ -269,4 +272,10 @@ async fn the_manager_runs_on_real_tokio() {
     assert_eq!(status_of(&m, "hung"), RunStatus::Cancelled);
     assert_eq!((m.error_count(), m.tracked_count()), (2, 0));
     assert!(!m.monitor_alive());
+}
+
+/// Lets aborted tasks take their turn: as on tokio, an abort takes effect when the task is
+/// next scheduled, and every runnable task runs before virtual time moves.
+async fn settle() {
+    rt::sleep(std::time::Duration::from_nanos(1)).await;
 }

@@ -51,7 +51,8 @@ pub(super) fn failures_step(probe: &Probe, st: &mut Failures, _now: Instant) -> 
     let metrics = probe.tracker.metrics();
     let mut live_per_domain: BTreeMap<String, u64> = BTreeMap::new();
     probe.tracker.with_live(|live| {
-        for task in live.values() {
+        // A cancelled task that has not stopped yet is counted cancelled already.
+        for task in live.values().filter(|t| !t.stopping) {
             *live_per_domain.entry(task.domain.clone()).or_default() += 1;
         }
     });

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) fn visible_while_running(probe: &Probe) -> Result<(), String> {
     probe.tracker.with_live(|live| {
         probe.tracker.with_contexts(|contexts| {
-            for (key, task) in live {
+            for (key, task) in live.iter().filter(|(_, t)| !t.stopping) {
                 let shown = contexts
                     .get(&key.session)
                     .and_then(|c| c.active_actions().get(&key.action));
