@@ -6,6 +6,7 @@ mod report;
 mod run;
 mod shrink;
 mod sweep;
+mod trace;
 mod zoo;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -36,6 +37,8 @@ enum Command {
     Shrink(shrink::ShrinkArgs),
     /// Every defect against its scenarios (detected?) and `fixed` (false alarms?).
     Zoo(zoo::ZooArgs),
+    /// Render one run's trace: text, JSON, Chrome/Perfetto timeline, or SVG picture.
+    Trace(trace::TraceArgs),
 }
 
 /// How a trace is printed.
@@ -70,5 +73,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Replay(args) => replay::run(args),
         Command::Shrink(args) => shrink::run(args),
         Command::Zoo(args) => zoo::run(args),
+        Command::Trace(args) => trace::run(args),
     }
 }
