@@ -28,6 +28,23 @@ pub trait Invariant: 'static {
     }
 }
 
+/// A closure with a name is a safety invariant: `("no-zombies", |now| ...)` is checked after
+/// every step and at the end, like [`always`].
+impl<F> Invariant for (&'static str, F)
+where
+    F: FnMut(Instant) -> Result<(), String> + 'static,
+{
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn check_step(&mut self, now: Instant) -> Result<(), String> {
+        (self.1)(now)
+    }
+    fn check_end(&mut self, now: Instant) -> Result<(), String> {
+        (self.1)(now)
+    }
+}
+
 /// A safety invariant: `check` must hold after every step and at the end.
 pub fn always<F>(name: impl Into<String>, check: F) -> impl Invariant
 where
@@ -155,6 +172,20 @@ mod tests {
         assert_eq!(inv.name(), "positive");
         assert!(inv.check_step(Instant::from_nanos(5)).is_ok());
         assert!(inv.check_end(Instant::from_nanos(20)).is_err());
+    }
+
+    #[test]
+    fn a_named_closure_is_an_invariant() {
+        let mut inv = ("early", |now: Instant| {
+            if now < Instant::from_millis(1) {
+                Ok(())
+            } else {
+                Err("late".to_string())
+            }
+        });
+        assert_eq!(inv.name(), "early");
+        assert!(inv.check_step(Instant::ZERO).is_ok());
+        assert!(inv.check_end(Instant::from_millis(2)).is_err());
     }
 
     #[test]
