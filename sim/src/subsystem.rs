@@ -64,6 +64,21 @@ pub struct UnknownVariant {
     pub known: Vec<&'static str>,
 }
 
+impl UnknownVariant {
+    /// `variant` is not in `catalogue`, the variants of `subsystem`.
+    pub fn new(
+        subsystem: &'static str,
+        variant: &str,
+        catalogue: &[VariantInfo],
+    ) -> UnknownVariant {
+        UnknownVariant {
+            subsystem,
+            variant: variant.to_string(),
+            known: catalogue.iter().map(|v| v.name).collect(),
+        }
+    }
+}
+
 impl fmt::Display for UnknownVariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -83,11 +98,7 @@ pub fn check_variant<S: Subsystem>(variant: &str) -> Result<(), UnknownVariant> 
     if S::variants().iter().any(|v| v.name == variant) {
         Ok(())
     } else {
-        Err(UnknownVariant {
-            subsystem: S::NAME,
-            variant: variant.to_string(),
-            known: S::variants().iter().map(|v| v.name).collect(),
-        })
+        Err(UnknownVariant::new(S::NAME, variant, S::variants()))
     }
 }
 

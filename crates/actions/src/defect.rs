@@ -71,17 +71,7 @@ impl fmt::Display for Variant {
     }
 }
 
-/// A name that is no variant of the actions subsystem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownVariant(pub String);
-
-impl fmt::Display for UnknownVariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the actions subsystem has no variant '{}'", self.0)
-    }
-}
-
-impl std::error::Error for UnknownVariant {}
+pub use asynclife_sim::subsystem::UnknownVariant;
 
 impl FromStr for Variant {
     type Err = UnknownVariant;
@@ -90,7 +80,7 @@ impl FromStr for Variant {
         Variant::ALL
             .into_iter()
             .find(|v| v.name() == s)
-            .ok_or_else(|| UnknownVariant(s.to_string()))
+            .ok_or_else(|| UnknownVariant::new("actions", s, VARIANTS))
     }
 }
 

@@ -98,23 +98,7 @@ impl fmt::Display for Variant {
     }
 }
 
-/// A name that is not one of [`Variant::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownVariant(pub String);
-
-impl fmt::Display for UnknownVariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known: Vec<&str> = CATALOGUE.iter().map(|v| v.name).collect();
-        write!(
-            f,
-            "pidclean has no variant '{}' (it has: {})",
-            self.0,
-            known.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for UnknownVariant {}
+pub use asynclife_sim::subsystem::UnknownVariant;
 
 impl FromStr for Variant {
     type Err = UnknownVariant;
@@ -123,7 +107,7 @@ impl FromStr for Variant {
         Variant::ALL
             .into_iter()
             .find(|v| v.name() == name)
-            .ok_or_else(|| UnknownVariant(name.to_string()))
+            .ok_or_else(|| UnknownVariant::new("pidclean", name, CATALOGUE))
     }
 }
 

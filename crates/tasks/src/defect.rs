@@ -98,23 +98,7 @@ impl Defect {
     ];
 }
 
-/// A variant name this subsystem does not have.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownVariant(pub String);
-
-impl fmt::Display for UnknownVariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known: Vec<&str> = CATALOGUE.iter().map(|v| v.name).collect();
-        write!(
-            f,
-            "tasks has no variant '{}' (it has: {})",
-            self.0,
-            known.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for UnknownVariant {}
+pub use asynclife_sim::subsystem::UnknownVariant;
 
 impl FromStr for Variant {
     type Err = UnknownVariant;
@@ -127,7 +111,7 @@ impl FromStr for Variant {
                 .iter()
                 .find(|d| d.name() == name)
                 .map(|&d| Variant::Defect(d))
-                .ok_or_else(|| UnknownVariant(name.to_string())),
+                .ok_or_else(|| UnknownVariant::new("tasks", name, CATALOGUE)),
         }
     }
 }
