@@ -4,6 +4,7 @@
 //! `crates/`. This crate ties them together: it reads scenario files, runs them over many
 //! seeds, writes failure files, and replays them.
 
+pub mod bench;
 pub mod failure;
 pub mod registry;
 pub mod scenario;

@@ -1,5 +1,6 @@
 //! Command-line arguments and dispatch to one module per command.
 
+mod bench;
 mod list;
 mod replay;
 mod report;
@@ -39,6 +40,8 @@ enum Command {
     Zoo(zoo::ZooArgs),
     /// Render one run's trace: text, JSON, Chrome/Perfetto timeline, or SVG picture.
     Trace(trace::TraceArgs),
+    /// Benchmarks: cleanup latency tables (`bench cleanup`).
+    Bench(bench::BenchArgs),
 }
 
 /// How a trace is printed.
@@ -74,5 +77,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Shrink(args) => shrink::run(args),
         Command::Zoo(args) => zoo::run(args),
         Command::Trace(args) => trace::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

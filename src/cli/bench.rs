@@ -1,0 +1,168 @@
+//! `asynclife bench cleanup|sweep`: the README's benchmark tables, computed on this machine.
+//!
+//! `bench cleanup` is exact (virtual time, the same everywhere); `bench sweep` measures this
+//! machine's wall clock. Real-process cleanup latency and engine throughput against tokio
+//! and madsim are criterion benches and `benches/peers.sh` (see the README).
+
+use super::Outcome;
+use asynclife::bench::cleanup::{self, CleanupRow};
+use asynclife::bench::sweep::{self as sweep_table, SweepRow, MAIN_SCENARIOS};
+use asynclife::registry;
+use asynclife::scenario;
+use asynclife::sweep::{sweep, SweepOptions};
+use asynclife_pidclean::Variant;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    table: Table,
+}
+
+#[derive(Debug, Subcommand)]
+enum Table {
+    /// pidclean's cleanup latency in virtual time: N concurrent session ends per variant.
+    Cleanup(CleanupArgs),
+    /// Seeds per second of a sweep of each subsystem's main scenario, 1 job and all cores.
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, Args)]
+struct CleanupArgs {
+    /// One JSON object per (variant, N) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Leave out the rows with more concurrent ends than this (the table has 1, 10, 100
+    /// and 1000).
+    #[arg(long, default_value_t = 1000)]
+    max_n: usize,
+    /// Only these variants (default: fixed, as-documented, blocking-cleanup,
+    /// serial-cleanup).
+    #[arg(long = "variant")]
+    variants: Vec<String>,
+    /// The simulation's seed.
+    #[arg(long, default_value_t = cleanup::SEED)]
+    seed: u64,
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Scenario files (default: each subsystem's main scenario).
+    paths: Vec<PathBuf>,
+    /// Seeds per sweep.
+    #[arg(long, default_value_t = 200)]
+    seeds: u64,
+    /// Worker threads of the second sweep (default: every core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// One JSON object per scenario instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<Outcome> {
+    match args.table {
+        Table::Cleanup(args) => run_cleanup(args),
+        Table::Sweep(args) => run_sweep(args),
+    }
+}
+
+fn run_cleanup(args: CleanupArgs) -> anyhow::Result<Outcome> {
+    let variants: Vec<Variant> = match args.variants.is_empty() {
+        true => cleanup::VARIANTS.to_vec(),
+        false => args
+            .variants
+            .iter()
+            .map(|name| name.parse())
+            .collect::<Result<_, _>>()?,
+    };
+    let counts = cleanup::SESSION_COUNTS.iter().filter(|&&n| n <= args.max_n);
+    let mut rows: Vec<CleanupRow> = Vec::new();
+    for &n in counts {
+        for &variant in &variants {
+            let (row, seconds) = timed(|| cleanup::measure(variant, n, args.seed));
+            // Wall clock of the simulation, for whoever wonders why N = 1000 takes a while.
+            eprintln!("{variant} N={n}: simulated in {seconds:.2} s");
+            if args.json {
+                println!("{}", row.to_json());
+            }
+            rows.push(row);
+        }
+    }
+    if !args.json {
+        println!(
+            "pidclean cleanup latency, virtual time (seed {}; ms):\n",
+            args.seed
+        );
+        print!("{}", cleanup::markdown(&rows));
+    }
+    Ok(Outcome::AsExpected)
+}
+
+fn run_sweep(args: SweepArgs) -> anyhow::Result<Outcome> {
+    let paths: Vec<PathBuf> = match args.paths.is_empty() {
+        true => MAIN_SCENARIOS.iter().map(PathBuf::from).collect(),
+        false => args.paths.clone(),
+    };
+    let scenarios = paths
+        .iter()
+        .map(|p| scenario::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut rows = Vec::new();
+    for scenario in &scenarios {
+        let subsystem = registry::find(&scenario.subsystem).expect("checked when loaded");
+        let rate = |jobs: usize| -> anyhow::Result<(f64, u64)> {
+            let options = SweepOptions {
+                seeds: scenario.first_seed..scenario.first_seed + args.seeds,
+                jobs,
+                keep_going: true,
+                variant: None,
+            };
+            let (result, seconds) = timed(|| sweep(scenario, subsystem, &options, &|_, _| {}));
+            let result = result.map_err(anyhow::Error::msg)?;
+            let unexpected = result.seeds_run - result.as_expected;
+            Ok((result.seeds_run as f64 / seconds.max(1e-9), unexpected))
+        };
+        let (one_job_per_second, bad_one) = rate(1)?;
+        let (all_jobs_per_second, bad_all) = rate(jobs)?;
+        let row = SweepRow {
+            subsystem: scenario.subsystem.clone(),
+            scenario: scenario.name(),
+            seeds: args.seeds,
+            one_job_per_second,
+            jobs,
+            all_jobs_per_second,
+            unexpected: bad_one.max(bad_all),
+        };
+        if args.json {
+            println!("{}", row.to_json());
+        }
+        rows.push(row);
+    }
+    if !args.json {
+        println!(
+            "sweep throughput, {} seeds per sweep (wall clock of this machine):\n",
+            args.seeds
+        );
+        print!("{}", sweep_table::markdown(&rows));
+    }
+    let all_as_expected = rows.iter().all(|r| r.unexpected == 0);
+    Ok(match all_as_expected {
+        true => Outcome::AsExpected,
+        false => Outcome::Finding,
+    })
+}
+
+/// Runs `f` and returns its result and the wall-clock seconds it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    // Wall clock around whole simulations and sweeps, outside any simulation: only the
+    // rates and timings printed read it.
+    #[allow(clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    let value = f();
+    (value, started.elapsed().as_secs_f64())
+}
