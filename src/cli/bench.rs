@@ -51,7 +51,7 @@ struct SweepArgs {
     /// Scenario files (default: each subsystem's main scenario).
     paths: Vec<PathBuf>,
     /// Seeds per sweep.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 2000)]
     seeds: u64,
     /// Worker threads of the second sweep (default: every core).
     #[arg(long)]
