@@ -163,11 +163,16 @@ fn children_left_behind_are_orphans_and_are_killed_when_the_run_ends() {
 
 #[test]
 fn blocking_holds_the_event_loop_for_the_scaled_duration() {
-    let report = run_real(|| async {
+    let config = RealConfig {
+        blocked_lag_threshold: Duration::from_millis(20),
+        ..RealConfig::default()
+    };
+    let report = real::run(&config, || async {
         rt::sleep(secs(1)).await;
         rt::blocking(secs(5));
         rt::sleep(secs(1)).await;
-    });
+    })
+    .expect("a valid configuration");
     assert!(report.has(&ViolationKind::BlockedExecutor), "{report:#?}");
     let held = report.lag.max;
     assert!(

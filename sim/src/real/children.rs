@@ -16,8 +16,12 @@
 //!    what the code under test did, and the OS confirms which children are still alive.
 //! 3. Signals go to the child's pid alone, as kill(2) from an orchestrator would; a child the
 //!    registry knows has exited is not signalled, so a recycled pid is never hit.
-//! 4. When a child exits, its process group (the script's helpers) is killed; when a real run
-//!    ends, every group still registered is killed. No helper outlives its child.
+//! 4. When a child exits, its process group (the script's helpers) is killed and reaped; when
+//!    a real run ends, every group still registered is. No helper outlives its child, and
+//!    none is left a zombie: during a real run this process is the helpers' subreaper (they
+//!    come back to it when their script dies), because the machine's init may not reap.
+//! 5. A pid the OS has reaped is never signalled again (`os_reaped` is set in the same poll
+//!    as the reaping wait), so a recycled pid is never hit.
 
 use super::clock;
 use super::script::{script, CONNECTED_LINE};
@@ -25,10 +29,13 @@ use crate::time::Instant;
 use crate::world::{
     ExitStatus, OrphanInfo, Pid, ProcessError, ProcessSpec, ProcessState, ProcessTable, Signal,
 };
+use nix::sys::prctl::{get_child_subreaper, set_child_subreaper};
 use nix::sys::signal::{kill, Signal as OsSignal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid as OsPid;
 use std::collections::BTreeMap;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::watch;
@@ -39,11 +46,24 @@ struct Child {
     state: ProcessState,
     spawned_at: Instant,
     exited_at: Option<Instant>,
+    /// Whether the OS has reaped it (its pid may be anyone's now): invariant 5.
+    os_reaped: bool,
     /// Bumped at every change of state, for `wait` and `wait_connected`.
     changed: watch::Sender<u64>,
 }
 
 static CHILDREN: Mutex<BTreeMap<Pid, Child>> = Mutex::new(BTreeMap::new());
+
+/// Wall-clock time spent inside `spawn` since the process started, in nanoseconds.
+static SPAWNING_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Wall-clock time the thread has spent starting children so far (fork and exec hold the
+/// caller until the child runs `sh`: tens of milliseconds for a burst of them on a busy
+/// machine). The lag probe leaves it out: it is the harness's cost, not the code's, whose
+/// production counterpart spawns from another process.
+pub(crate) fn spawning_time() -> std::time::Duration {
+    std::time::Duration::from_nanos(SPAWNING_NANOS.load(Ordering::Relaxed))
+}
 
 fn children() -> MutexGuard<'static, BTreeMap<Pid, Child>> {
     CHILDREN
@@ -70,9 +90,12 @@ pub(crate) fn spawn(spec: ProcessSpec) -> Pid {
         .stderr(Stdio::null())
         .process_group(0)
         .kill_on_drop(true);
+    let started = tokio::time::Instant::now();
     let mut child = command
         .spawn()
         .unwrap_or_else(|e| panic!("real mode cannot start `sh` for '{}': {e}", spec.name));
+    let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    SPAWNING_NANOS.fetch_add(took, Ordering::Relaxed);
     let pid = Pid(child.id().expect("a child that was just spawned has a pid"));
     let stdout = child.stdout.take().expect("stdout is piped");
     children().insert(
@@ -82,6 +105,7 @@ pub(crate) fn spawn(spec: ProcessSpec) -> Pid {
             state: ProcessState::Starting,
             spawned_at: clock::now(),
             exited_at: None,
+            os_reaped: false,
             changed: watch::Sender::new(0),
         },
     );
@@ -108,6 +132,10 @@ async fn watch_child(
             status = child.wait() => break status,
         }
     };
+    // In the poll that reaped it (invariant 5), without waking anyone: its state comes below.
+    if let Some(child) = children().get_mut(&pid) {
+        child.os_reaped = true;
+    }
     kill_group(pid);
     // The script has exited and its helpers never held stdout: the rest is buffered.
     while reading {
@@ -129,6 +157,7 @@ async fn watch_child(
             child.exited_at = Some(clock::now());
         }
     });
+    reap_group(pid).await;
 }
 
 fn note_line(pid: Pid, line: &str) {
@@ -164,10 +193,46 @@ fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
     }
 }
 
-/// Kills the process group `pid` leads: the script's helpers (invariant 4). The group's id
-/// cannot be reused while a member lives; an empty group is simply not found.
+fn group_of(pid: Pid) -> OsPid {
+    OsPid::from_raw(-os_pid(pid).as_raw())
+}
+
+/// Kills the process group `pid` leads (invariant 4). The group's id cannot be reused while
+/// a member lives; an empty group is simply not found.
 fn kill_group(pid: Pid) {
-    let _ = kill(OsPid::from_raw(-os_pid(pid).as_raw()), OsSignal::SIGKILL);
+    let _ = kill(group_of(pid), OsSignal::SIGKILL);
+}
+
+/// Reaps the killed members of `pid`'s group that are this process's children, without
+/// blocking: a killed helper takes a moment to die on a busy machine, and a blocking wait
+/// here would hold the event loop the lag probe measures.
+async fn reap_group(pid: Pid) {
+    const POLL: std::time::Duration = std::time::Duration::from_millis(1);
+    const ROUNDS: u32 = 1_000;
+    for _ in 0..ROUNDS {
+        match waitpid(group_of(pid), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => tokio::time::sleep(POLL).await,
+            Ok(_) => {}
+            // ECHILD: none of the group is (any longer) a child of ours.
+            Err(_) => return,
+        }
+    }
+}
+
+/// Reaps the group's members that are this process's children, waiting for them: for the
+/// end of a run, when nothing else runs. SIGKILL cannot be caught, so this ends as soon as
+/// the killed members are dead, and at once when none is a child of ours.
+fn reap_group_now(pid: Pid) {
+    while waitpid(group_of(pid), None).is_ok() {}
+}
+
+/// Makes this process the subreaper of its descendants, or stops it; returns what it was.
+pub(crate) fn set_subreaper(on: bool) -> bool {
+    let was = get_child_subreaper().unwrap_or(false);
+    if let Err(e) = set_child_subreaper(on) {
+        tracing::debug!(target: "asynclife", "cannot set the child subreaper attribute: {e}");
+    }
+    was
 }
 
 /// kill(2): `Err(NoSuchProcess)` for an unknown or reaped child (invariant 3).
@@ -303,17 +368,21 @@ pub(crate) fn orphans() -> Vec<OrphanInfo> {
         .collect()
 }
 
-/// Kills every child still alive, with its group, and forgets them all (invariant 4);
-/// returns how many were alive.
+/// Kills every child the OS has not reaped, with its group, reaps them, and forgets them all
+/// (invariants 4 and 5); returns how many there were. Call it once the runtime is gone: its
+/// watchers would otherwise race this wait for the same children.
 pub(crate) fn kill_all() -> usize {
     let mut children = children();
     let mut killed = 0;
     for (&pid, child) in children.iter() {
-        if child.state.is_alive() {
+        if !child.os_reaped {
+            // Not reaped, so the pid is still this child's: alive, or a zombie of ours.
             let _ = kill(os_pid(pid), OsSignal::SIGKILL);
             kill_group(pid);
             killed += 1;
         }
+        // Helpers of a child whose watcher was dropped before it reaped them.
+        reap_group_now(pid);
     }
     children.clear();
     killed

@@ -1,7 +1,13 @@
 //! The event-loop lag probe of a real run: a task that asks to wake every period and
 //! measures, on the wall clock, how late it woke. A poll that holds the thread (a blocking
 //! call in async code) shows as a wake-up late by about as long as it held it.
+//!
+//! Time the thread spent starting child processes meanwhile is left out (see
+//! `children::spawning_time`): a burst of a hundred spawns holds the thread for hundreds of
+//! milliseconds on a busy machine, which is the harness's cost. The correction counts every
+//! spawn since the probe last went to sleep, so it may remove up to one period too much.
 
+use super::children::spawning_time;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant as WallInstant;
@@ -53,12 +59,15 @@ impl LagProbe {
         let task = tokio::spawn(async move {
             let mut due = WallInstant::now() + period;
             loop {
+                let spawning = spawning_time();
                 tokio::time::sleep_until(due).await;
                 let woke = WallInstant::now();
+                let late = woke.saturating_duration_since(due);
+                let spawned = spawning_time().saturating_sub(spawning);
                 record
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(woke.saturating_duration_since(due));
+                    .push(late.saturating_sub(spawned));
                 // Late wake-ups are not made up in a burst: each one measures one hold.
                 due = (due + period).max(woke + period);
             }

@@ -28,6 +28,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 struct RealRun {
     store: StoreKind,
     previous_scale: f64,
+    was_subreaper: bool,
     _turn: MutexGuard<'static, ()>,
 }
 
@@ -43,9 +44,12 @@ impl RealRun {
         let previous_scale = clock::scale();
         clock::set_scale(config.time_scale);
         invariants::begin();
+        crate::rt::random::reseed_real(config.seed);
+        let was_subreaper = children::set_subreaper(true);
         Ok(RealRun {
             store,
             previous_scale,
+            was_subreaper,
             _turn: turn,
         })
     }
@@ -60,6 +64,7 @@ impl Drop for RealRun {
         store::reset();
         invariants::check_end(clock::now());
         clock::set_scale(self.previous_scale);
+        children::set_subreaper(self.was_subreaper);
     }
 }
 
@@ -103,10 +108,9 @@ where
         .build()
         .expect("a current-thread tokio runtime can be built");
     let report = runtime.block_on(drive(config, run.store.clone(), main));
-    // The guard kills what is left while the runtime's watchers are gone; then the
-    // runtime's own drop reaps what it can.
-    drop(run);
+    // The runtime goes first, with its watchers; then the guard kills and reaps what is left.
     drop(runtime);
+    drop(run);
     Ok(report)
 }
 

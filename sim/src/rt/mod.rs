@@ -9,7 +9,7 @@ pub mod fault;
 mod join_set;
 pub mod kv;
 pub mod process;
-mod random;
+pub(crate) mod random;
 mod task;
 mod time;
 
