@@ -180,3 +180,23 @@ fn blocking_holds_the_event_loop_for_the_scaled_duration() {
         "a 5 s block at scale 0.01 holds the loop about 50 ms: {held:?}"
     );
 }
+
+#[test]
+fn a_panicking_main_is_a_finding_and_its_children_are_killed_all_the_same() {
+    let pids = Arc::new(Mutex::new(Vec::new()));
+    let out = pids.clone();
+    let report = run_real(|| async move {
+        let pid = process::spawn(ProcessSpec {
+            on_term: TermBehavior::Ignore,
+            ..ProcessSpec::named("left-by-a-panic")
+        });
+        out.lock().unwrap().push(pid);
+        rt::sleep(secs(1)).await;
+        panic!("the workload failed");
+    });
+    assert!(report.has(&ViolationKind::MainPanicked), "{report:#?}");
+    assert!(report.has(&ViolationKind::OrphanProcess), "{report:#?}");
+    for pid in pids.lock().unwrap().iter() {
+        assert!(!os_alive(*pid), "{pid} outlived its run");
+    }
+}

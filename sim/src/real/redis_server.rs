@@ -95,7 +95,13 @@ impl RedisServer {
 
     /// The URL of its database 0, as `ASYNCLIFE_REDIS_URL` or `RealConfig::redis_url` take.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        self.database_url(0)
+    }
+
+    /// The URL of its database `index` (0 to 15): a fresh keyspace for each run, since
+    /// what a run leaves (tombstones, with their TTL) would meet the next run's sessions.
+    pub fn database_url(&self, index: u8) -> String {
+        format!("redis://127.0.0.1:{}/{index}", self.port)
     }
 
     /// Its process id.
