@@ -14,7 +14,7 @@
 //! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store;
 //! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness;
 //! - [`real`]: real mode, the same code on real tokio with real processes and Redis;
-//! - [`env`]: the environment variables read.
+//! - [`mod@env`]: the environment variables read.
 //!
 //! ```
 //! use asynclife_sim::{rt, Sim, SimConfig, ViolationKind};
