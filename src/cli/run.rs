@@ -127,15 +127,27 @@ fn run_real(
         }
         return Ok(Outcome::AsExpected);
     }
+    print_real_finding(scenario, variant, &config, &expect, &report);
+    Ok(Outcome::Finding)
+}
+
+/// An unexpected real outcome: the violations, and the command that runs it again.
+fn print_real_finding(
+    scenario: &Scenario,
+    variant: &str,
+    config: &RealConfig,
+    expect: &Expect,
+    report: &RealReport,
+) {
     println!(
         "FINDING in {} (variant {variant}, real): unexpected outcome ({})",
         scenario.path.display(),
-        verdict(&report)
+        verdict(report)
     );
     for v in &report.violations {
         println!("  violation {v}");
     }
-    if let Expect::Fails(name) = &expect {
+    if let Expect::Fails(name) = expect {
         if report.unchecked.iter().any(|n| n == name) {
             println!("  note: real mode does not check '{name}' (it has step checks)");
         }
@@ -146,7 +158,6 @@ fn run_real(
         config.time_scale,
         config.seed
     );
-    Ok(Outcome::Finding)
 }
 
 fn verdict(report: &RealReport) -> &'static str {

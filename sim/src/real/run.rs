@@ -127,48 +127,40 @@ where
     tokio::time::sleep(config.settle).await;
     let lag = probe.stop();
     let now = clock::now();
-    let finding = |kind, message| Violation {
-        kind,
-        task: None,
-        at: now,
-        message,
+    let checks = invariants::check_end(now);
+    let mut findings = Findings {
+        now,
+        list: Vec::new(),
     };
-    let mut violations = Vec::new();
     if let Err(message) = outcome {
-        violations.push(finding(ViolationKind::MainPanicked, message));
+        findings.push(ViolationKind::MainPanicked, message);
     }
     if lag.max > config.blocked_lag_threshold {
-        violations.push(finding(
-            ViolationKind::BlockedExecutor,
-            format!(
-                "the event loop was held: the lag probe woke {:.1} ms late on the wall clock \
-                 (threshold {} ms)",
-                lag.max.as_secs_f64() * 1e3,
-                config.blocked_lag_threshold.as_millis()
-            ),
-        ));
+        let message = format!(
+            "the event loop was held: the lag probe woke {:.1} ms late on the wall clock \
+             (threshold {} ms)",
+            lag.max.as_secs_f64() * 1e3,
+            config.blocked_lag_threshold.as_millis()
+        );
+        findings.push(ViolationKind::BlockedExecutor, message);
     }
-    let checks = invariants::check_end(now);
     for (name, message) in checks.failed {
-        violations.push(finding(ViolationKind::Invariant(name), message));
+        findings.push(ViolationKind::Invariant(name), message);
     }
-    let orphans = children::orphans();
+    let orphans: Vec<String> = children::orphans()
+        .iter()
+        .map(|o| format!("{} '{}' ({})", o.pid, o.name, o.state))
+        .collect();
     if !orphans.is_empty() {
-        let list: Vec<String> = orphans
-            .iter()
-            .map(|o| format!("{} '{}' ({})", o.pid, o.name, o.state))
-            .collect();
-        violations.push(finding(
-            ViolationKind::OrphanProcess,
-            format!("children never reaped at the end: {}", list.join(", ")),
-        ));
+        let message = format!("children never reaped at the end: {}", orphans.join(", "));
+        findings.push(ViolationKind::OrphanProcess, message);
     }
     let keys_left =
         store::inspect(|kv, now| kv.entries(now).map(|(k, _, _)| k.to_owned()).collect());
     RealReport {
         time_scale: config.time_scale,
         store,
-        violations,
+        violations: findings.list,
         unchecked: checks.unchecked,
         lag,
         blocked_lag_threshold: config.blocked_lag_threshold,
@@ -176,5 +168,22 @@ where
         keys_left,
         wall_time: WallInstant::now() - wall_start,
         scaled_time: clock::now() - scaled_start,
+    }
+}
+
+/// The violations of a real run, all found at its end.
+struct Findings {
+    now: crate::time::Instant,
+    list: Vec<Violation>,
+}
+
+impl Findings {
+    fn push(&mut self, kind: ViolationKind, message: String) {
+        self.list.push(Violation {
+            kind,
+            task: None,
+            at: self.now,
+            message,
+        });
     }
 }
