@@ -1,6 +1,7 @@
 //! The registry of subsystems: from a scenario's `subsystem = ".."` to the code that runs it.
 //! Adding a subsystem is one line in [`all`].
 
+use asynclife_sim::real::{self, RealConfig, RealReport};
 use asynclife_sim::subsystem::{self, Subsystem, UnknownVariant, VariantInfo};
 use asynclife_sim::{Report, SimConfig};
 use serde::Deserialize;
@@ -26,6 +27,13 @@ pub trait Registered: Sync {
     ) -> Result<Report, String>;
     /// Smaller workloads to try when shrinking, smallest first.
     fn shrink_workload(&self, workload: &serde_json::Value) -> Vec<serde_json::Value>;
+    /// Runs the workload once for real: real tokio, scaled real time, real processes.
+    fn run_real(
+        &self,
+        config: &RealConfig,
+        workload: &serde_json::Value,
+        variant: &str,
+    ) -> Result<RealReport, String>;
 }
 
 struct Entry<S>(PhantomData<fn() -> S>);
@@ -74,6 +82,19 @@ impl<S: Subsystem> Registered for Entry<S> {
             .into_iter()
             .filter_map(|w| serde_json::to_value(w).ok())
             .collect()
+    }
+
+    fn run_real(
+        &self,
+        config: &RealConfig,
+        workload: &serde_json::Value,
+        variant: &str,
+    ) -> Result<RealReport, String> {
+        let workload: S::Workload =
+            serde_json::from_value(workload.clone()).map_err(|e| format!("workload: {e}"))?;
+        subsystem::check_variant::<S>(variant).map_err(|e| e.to_string())?;
+        let variant = variant.to_string();
+        real::run(config, move || S::main(workload, &variant)).map_err(|e| e.to_string())
     }
 }
 

@@ -12,7 +12,9 @@
 //! - [`check`]: violations, detectors and invariants;
 //! - [`trace`]: events, the trace hash, renderers;
 //! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store;
-//! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness.
+//! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness;
+//! - [`real`]: real mode, the same code on real tokio with real processes and Redis;
+//! - [`mod@env`]: the environment variables read.
 //!
 //! ```
 //! use asynclife_sim::{rt, Sim, SimConfig, ViolationKind};
@@ -33,7 +35,9 @@
 
 pub mod check;
 mod config;
+pub mod env;
 pub mod fault;
+pub mod real;
 mod report;
 pub mod rt;
 mod runtime;

@@ -26,6 +26,12 @@ pub trait Invariant: 'static {
         let _ = now;
         Ok(())
     }
+
+    /// Whether only the end of a run matters to it (its step check always holds), as for
+    /// [`at_end`]'s. Real mode checks only these: see `asynclife_sim::real`.
+    fn is_end_only(&self) -> bool {
+        false
+    }
 }
 
 /// A closure with a name is a safety invariant: `("no-zombies", |now| ...)` is checked after
@@ -92,6 +98,9 @@ struct AtEnd<F> {
 impl<F: FnMut(Instant) -> Result<(), String> + 'static> Invariant for AtEnd<F> {
     fn name(&self) -> &str {
         &self.name
+    }
+    fn is_end_only(&self) -> bool {
+        true
     }
     fn check_end(&mut self, now: Instant) -> Result<(), String> {
         (self.check)(now)

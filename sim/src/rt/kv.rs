@@ -1,14 +1,17 @@
-//! The simulated key-value store, with Redis semantics. Every call passes the fault point
-//! `kv.<command>` (so latency and errors can be injected) and is traced. Calls must be made
-//! from within a simulation; the Redis-backed side arrives with real mode.
+//! The key-value store, with Redis semantics. Inside a simulation it is the engine's store:
+//! every call passes the fault point `kv.<command>` (so latency and errors can be injected)
+//! and is traced. Outside one it is real mode's store (see [`crate::real`]): a Redis server
+//! when `ASYNCLIFE_REDIS_URL` names one, else an in-memory store on scaled time.
 
 use super::fault::{point, InjectedError};
+use crate::real::{self, RedisStore};
 use crate::runtime::context;
 use crate::time::Instant;
 use crate::trace::EventKind;
 use crate::world::{KvError, KvStore, Ttl};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a store call failed.
@@ -19,6 +22,13 @@ pub enum Error {
     Injected(InjectedError),
     /// The store refused the command (WRONGTYPE).
     Store(KvError),
+    /// Real mode's Redis server failed the command (it is down, it answered an error).
+    Backend {
+        /// The command and its key.
+        command: String,
+        /// The client's error.
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -26,6 +36,7 @@ impl fmt::Display for Error {
         match self {
             Error::Injected(e) => e.fmt(f),
             Error::Store(e) => e.fmt(f),
+            Error::Backend { command, message } => write!(f, "{command}: {message}"),
         }
     }
 }
@@ -44,12 +55,24 @@ impl From<KvError> for Error {
     }
 }
 
-/// Passes the command's fault point, then runs it on the store and traces it.
+/// Real mode's Redis store, when it is the one in use (never inside a simulation).
+fn redis() -> Option<Arc<RedisStore>> {
+    match context::in_simulation() {
+        true => None,
+        false => real::store::redis(),
+    }
+}
+
+/// Passes the command's fault point, then runs it on the store and traces it; outside a
+/// simulation, runs it on real mode's in-memory store.
 async fn call<R>(
     command: &str,
     key: &str,
     run: impl FnOnce(&mut KvStore, Instant) -> R,
 ) -> Result<R, Error> {
+    if !context::in_simulation() {
+        return Ok(real::store::with_memory(run));
+    }
     point(&format!("kv.{}", command.to_ascii_lowercase())).await?;
     let kernel = context::current();
     Ok(kernel.with_state(|st| {
@@ -67,64 +90,103 @@ async fn call<R>(
 
 /// GET.
 pub async fn get(key: &str) -> Result<Option<String>, Error> {
+    if let Some(redis) = redis() {
+        return redis.get(key).await;
+    }
     Ok(call("GET", key, |kv, now| kv.get(key, now)).await??)
 }
 
 /// SET, with an expiry when `ex` is given (and none otherwise, as Redis does).
 pub async fn set(key: &str, value: &str, ex: Option<Duration>) -> Result<(), Error> {
+    if let Some(redis) = redis() {
+        return redis.set(key, value, ex).await;
+    }
     call("SET", key, |kv, now| kv.set(key, value, ex, now)).await
 }
 
 /// DEL: how many of the keys existed.
 pub async fn del(keys: &[&str]) -> Result<usize, Error> {
+    if let Some(redis) = redis() {
+        return redis.del(keys).await;
+    }
     let label = keys.join(" ");
     call("DEL", &label, |kv, now| kv.del(keys, now)).await
 }
 
 /// EXISTS.
 pub async fn exists(key: &str) -> Result<bool, Error> {
+    if let Some(redis) = redis() {
+        return redis.exists(key).await;
+    }
     call("EXISTS", key, |kv, now| kv.exists(key, now)).await
 }
 
 /// EXPIRE: false when the key does not exist.
 pub async fn expire(key: &str, ttl: Duration) -> Result<bool, Error> {
+    if let Some(redis) = redis() {
+        return redis.expire(key, ttl).await;
+    }
     call("EXPIRE", key, |kv, now| kv.expire(key, ttl, now)).await
 }
 
 /// TTL.
 pub async fn ttl(key: &str) -> Result<Ttl, Error> {
+    if let Some(redis) = redis() {
+        return redis.ttl(key).await;
+    }
     call("TTL", key, |kv, now| kv.ttl(key, now)).await
 }
 
 /// HSET: how many fields were new.
 pub async fn hset(key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
+    if let Some(redis) = redis() {
+        return redis.hset(key, fields).await;
+    }
     Ok(call("HSET", key, |kv, now| kv.hset(key, fields, now)).await??)
 }
 
 /// HGET.
 pub async fn hget(key: &str, field: &str) -> Result<Option<String>, Error> {
+    if let Some(redis) = redis() {
+        return redis.hget(key, field).await;
+    }
     Ok(call("HGET", key, |kv, now| kv.hget(key, field, now)).await??)
 }
 
 /// HGETALL (an empty map for a missing key).
 pub async fn hgetall(key: &str) -> Result<BTreeMap<String, String>, Error> {
+    if let Some(redis) = redis() {
+        return redis.hgetall(key).await;
+    }
     Ok(call("HGETALL", key, |kv, now| kv.hgetall(key, now)).await??)
 }
 
 /// HDEL: how many fields existed.
 pub async fn hdel(key: &str, fields: &[&str]) -> Result<usize, Error> {
+    if let Some(redis) = redis() {
+        return redis.hdel(key, fields).await;
+    }
     Ok(call("HDEL", key, |kv, now| kv.hdel(key, fields, now)).await??)
 }
 
 /// The keys starting with `prefix`, sorted (Redis `SCAN MATCH prefix*`).
 pub async fn keys(prefix: &str) -> Result<Vec<String>, Error> {
+    if let Some(redis) = redis() {
+        return redis.keys(prefix).await;
+    }
     call("KEYS", prefix, |kv, now| kv.keys_with_prefix(prefix, now)).await
 }
 
 /// Reads the store (for invariants and reports), as it is now. No fault point, no trace.
 ///
+/// Outside a simulation: real mode's in-memory store, or a snapshot of the Redis database
+/// taken through a synchronous connection of its own.
+///
 /// # Panics
-/// Outside a simulation.
+/// Outside a simulation, if the Redis server does not answer.
 pub fn inspect<R>(f: impl FnOnce(&KvStore, Instant) -> R) -> R {
-    context::current().with_state(|st| f(&st.world.kv, st.now))
+    match context::try_current() {
+        Some(kernel) => kernel.with_state(|st| f(&st.world.kv, st.now)),
+        None => real::store::inspect(f),
+    }
 }

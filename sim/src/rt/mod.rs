@@ -1,14 +1,15 @@
 //! The `rt` seam: a small tokio-shaped facade that subsystem code is written against.
 //!
 //! Every function dispatches at run time: inside a simulation (`Sim::run`) to the engine,
-//! otherwise to the tokio runtime the caller is on. No cfg flags, one build: the same code runs
-//! in a seed sweep and in production.
+//! otherwise to the tokio runtime the caller is on, with real processes and a real store
+//! ([`crate::real`]). No cfg flags, one build: the same code runs in a seed sweep, in a real
+//! run and in production.
 
 pub mod fault;
 mod join_set;
 pub mod kv;
 pub mod process;
-mod random;
+pub(crate) mod random;
 mod task;
 mod time;
 
@@ -40,8 +41,11 @@ pub fn event(message: impl Into<String>) {
 
 /// Registers an invariant for the rest of the run: checked after every step and at the end.
 ///
+/// Outside a simulation, a real run on this thread ([`crate::real::run`]) keeps it for its
+/// end, where only end-only invariants are checked; outside a real run it is dropped.
+///
 /// # Panics
-/// Outside a simulation, or if the name is one of the built-in detectors'.
+/// If the name is one of the built-in detectors'.
 pub fn invariant(invariant: impl Invariant) {
     let name = invariant.name().to_string();
     assert!(
@@ -50,5 +54,26 @@ pub fn invariant(invariant: impl Invariant) {
             .any(|d| d.name() == name),
         "invariant name '{name}' is taken by a built-in detector"
     );
-    context::current().with_state(|st| st.invariants.push((Box::new(invariant), false)));
+    match context::try_current() {
+        Some(kernel) => {
+            kernel.with_state(|st| st.invariants.push((Box::new(invariant), false)));
+        }
+        None => crate::real::register_invariant(Box::new(invariant)),
+    }
+}
+
+/// Sets how many real seconds one second of `rt` time lasts outside a simulation: at 0.01,
+/// `rt::sleep(5 s)` and `rt::blocking(5 s)` take 50 ms of wall clock and `rt::now` runs 100
+/// times faster than it. Every subsystem is scaled at once, without knowing it. The clock is
+/// re-based so that `rt::now` stays continuous. No effect inside a simulation.
+///
+/// # Panics
+/// If `scale` is not finite and positive.
+pub fn set_real_time_scale(scale: f64) {
+    crate::real::clock::set_scale(scale);
+}
+
+/// The time scale in force outside a simulation (1 unless changed).
+pub fn real_time_scale() -> f64 {
+    crate::real::clock::scale()
 }

@@ -1,6 +1,8 @@
-//! Simulated processes: spawn, signal, wait, reap. Every call must be made from within a
-//! simulation; the real-process side arrives with real mode.
+//! Processes: spawn, signal, wait, reap. Inside a simulation they are the engine's simulated
+//! processes, in virtual time; outside one they are real children (`sh` scripts that behave
+//! as their spec says, on the scaled wall clock: see [`crate::real`]), and a PID is the OS's.
 
+use crate::real;
 use crate::runtime::context;
 use crate::time::Instant;
 use crate::trace::EventKind;
@@ -10,12 +12,15 @@ use crate::world::{
 use std::future::poll_fn;
 use std::task::Poll;
 
-/// Starts a process; it connects, exits or crashes as its spec says, in virtual time.
+/// Starts a process; it connects, exits or crashes as its spec says, in virtual time (in
+/// scaled real time outside a simulation).
 ///
 /// # Panics
-/// Outside a simulation.
+/// Outside both a simulation and a tokio runtime (with IO and time enabled).
 pub fn spawn(spec: ProcessSpec) -> Pid {
-    let kernel = context::current();
+    let Some(kernel) = context::try_current() else {
+        return real::spawn(spec);
+    };
     kernel.with_state(|st| {
         st.sync_world();
         let now = st.now;
@@ -35,11 +40,10 @@ pub fn spawn(spec: ProcessSpec) -> Pid {
 }
 
 /// Sends a signal. `Err(NoSuchProcess)` for an unknown or reaped PID, as kill(2) gives ESRCH.
-///
-/// # Panics
-/// Outside a simulation.
 pub fn signal(pid: Pid, signal: Signal) -> Result<(), ProcessError> {
-    let kernel = context::current();
+    let Some(kernel) = context::try_current() else {
+        return real::signal(pid, signal);
+    };
     kernel.with_state(|st| {
         let now = st.now;
         let task = st.current;
@@ -56,11 +60,10 @@ pub fn signal(pid: Pid, signal: Signal) -> Result<(), ProcessError> {
 }
 
 /// Reaps the process if it has exited: `Ok(Some(status))` once, then `Err(NoSuchProcess)`.
-///
-/// # Panics
-/// Outside a simulation.
 pub fn try_wait(pid: Pid) -> Result<Option<ExitStatus>, ProcessError> {
-    let kernel = context::current();
+    let Some(kernel) = context::try_current() else {
+        return real::try_wait(pid);
+    };
     kernel.with_state(|st| {
         let now = st.now;
         st.change_process(pid, |table| table.try_wait(pid, now))
@@ -68,21 +71,21 @@ pub fn try_wait(pid: Pid) -> Result<Option<ExitStatus>, ProcessError> {
 }
 
 /// The process's state now (`None` for a PID never spawned).
-///
-/// # Panics
-/// Outside a simulation.
 pub fn state(pid: Pid) -> Option<ProcessState> {
-    context::current().with_state(|st| {
+    let Some(kernel) = context::try_current() else {
+        return real::state(pid);
+    };
+    kernel.with_state(|st| {
         st.sync_world();
         st.world.processes.state(pid)
     })
 }
 
 /// Waits until the process exits, then reaps it and returns how it exited.
-///
-/// # Panics
-/// Outside a simulation.
 pub async fn wait(pid: Pid) -> Result<ExitStatus, ProcessError> {
+    if !context::in_simulation() {
+        return real::wait(pid).await;
+    }
     poll_fn(|cx| {
         let kernel = context::current();
         kernel.with_state(|st| {
@@ -102,10 +105,10 @@ pub async fn wait(pid: Pid) -> Result<ExitStatus, ProcessError> {
 
 /// Waits until the process has connected (`Ok(true)`) or exited without connecting
 /// (`Ok(false)`; it is not reaped).
-///
-/// # Panics
-/// Outside a simulation.
 pub async fn wait_connected(pid: Pid) -> Result<bool, ProcessError> {
+    if !context::in_simulation() {
+        return real::wait_connected(pid).await;
+    }
     poll_fn(|cx| {
         let kernel = context::current();
         kernel.with_state(|st| {
@@ -126,12 +129,13 @@ pub async fn wait_connected(pid: Pid) -> Result<bool, ProcessError> {
     .await
 }
 
-/// Reads the process table (for invariants and reports), as it is now.
-///
-/// # Panics
-/// Outside a simulation.
+/// Reads the process table (for invariants and reports), as it is now. Outside a
+/// simulation it is a snapshot of the real children, PIDs and instants as real mode has them.
 pub fn inspect<R>(f: impl FnOnce(&ProcessTable, Instant) -> R) -> R {
-    context::current().with_state(|st| {
+    let Some(kernel) = context::try_current() else {
+        return f(&real::process_table(), real::clock::now());
+    };
+    kernel.with_state(|st| {
         st.sync_world();
         f(&st.world.processes, st.now)
     })

@@ -2,7 +2,8 @@
 //!
 //! Inside a simulation every draw comes from the workload stream of the run's seed, so a seed
 //! reproduces every choice. Outside one (real mode) the draws come from a generator seeded
-//! once per thread from a fixed value, so real runs are repeatable too.
+//! once per thread from a fixed value, and again by each real run from its seed, so a real
+//! run's workload draws depend on its seed alone.
 
 use crate::runtime::context;
 use rand::distr::uniform::{SampleRange, SampleUniform};
@@ -12,6 +13,11 @@ use std::cell::RefCell;
 
 thread_local! {
     static REAL_RNG: RefCell<ChaCha8Rng> = RefCell::new(ChaCha8Rng::seed_from_u64(0x5eed));
+}
+
+/// Reseeds this thread's generator for real mode: a real run starts its draws afresh.
+pub(crate) fn reseed_real(seed: u64) {
+    REAL_RNG.with(|rng| *rng.borrow_mut() = ChaCha8Rng::seed_from_u64(seed));
 }
 
 fn with_rng<R>(f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {

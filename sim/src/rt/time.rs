@@ -1,9 +1,11 @@
 //! Time for simulated code: `now`, `sleep`, `timeout`, `interval`, and `blocking`.
 //!
 //! Inside a simulation the clock is virtual and moves only when nothing is runnable (to the
-//! next timer) or when a task calls [`blocking`]. On tokio it is tokio's clock, so tokio's
-//! paused time works too.
+//! next timer) or when a task calls [`blocking`]. On tokio it is tokio's clock, scaled by real
+//! mode's time scale (1 unless [`crate::real::set_time_scale`] changed it), so tokio's paused
+//! time works too.
 
+use crate::real::clock;
 use crate::runtime::context;
 use crate::runtime::timers::TimerKey;
 use crate::time::Instant;
@@ -11,25 +13,14 @@ use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// The origin of [`Instant`] outside a simulation: the first time anybody asked.
-fn real_origin() -> tokio::time::Instant {
-    static ORIGIN: OnceLock<tokio::time::Instant> = OnceLock::new();
-    *ORIGIN.get_or_init(tokio::time::Instant::now)
-}
-
-fn to_tokio(instant: Instant) -> tokio::time::Instant {
-    real_origin() + instant.since_start()
-}
-
-/// The current time: virtual inside a simulation.
+/// The current time: virtual inside a simulation, scaled tokio time outside.
 pub fn now() -> Instant {
     match context::try_current() {
         Some(kernel) => kernel.now(),
-        None => Instant::from_duration(tokio::time::Instant::now() - real_origin()),
+        None => clock::now(),
     }
 }
 
@@ -46,7 +37,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
             deadline,
             timer: None,
         },
-        None => SleepInner::Tokio(Box::pin(tokio::time::sleep_until(to_tokio(deadline)))),
+        None => SleepInner::Tokio(Box::pin(tokio::time::sleep_until(clock::to_tokio(
+            deadline,
+        )))),
     };
     Sleep { inner }
 }
@@ -71,7 +64,7 @@ impl Sleep {
     pub fn deadline(&self) -> Instant {
         match &self.inner {
             SleepInner::Sim { deadline, .. } => *deadline,
-            SleepInner::Tokio(s) => Instant::from_duration(s.deadline() - real_origin()),
+            SleepInner::Tokio(s) => clock::from_tokio(s.deadline()),
         }
     }
 }
@@ -203,12 +196,13 @@ impl Interval {
 ///
 /// In a simulation the clock advances by `duration` while no other task runs, and the poll
 /// that called it is measured by the blocked-executor detector. On tokio it really blocks the
-/// thread, which is the point: this is how a defect freezes an event loop.
+/// thread for `duration` in scaled time, which is the point: this is how a defect freezes an
+/// event loop.
 pub fn blocking(duration: Duration) {
     match context::try_current() {
         Some(kernel) => kernel.block(duration),
         #[allow(clippy::disallowed_methods)]
         // real mode: blocking the thread is the behaviour modelled
-        None => std::thread::sleep(duration),
+        None => std::thread::sleep(clock::to_real(duration)),
     }
 }

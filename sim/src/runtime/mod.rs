@@ -5,7 +5,7 @@ pub(crate) mod context;
 mod faults;
 pub(crate) mod join;
 pub(crate) mod kernel;
-mod panic;
+pub(crate) mod panic;
 mod policy;
 mod sim;
 pub(crate) mod timers;

@@ -92,8 +92,10 @@ pub struct KvStore {
 
 impl KvStore {
     /// An empty store.
-    pub fn new() -> KvStore {
-        KvStore::default()
+    pub const fn new() -> KvStore {
+        KvStore {
+            entries: BTreeMap::new(),
+        }
     }
 
     fn live(&self, key: &str, now: Instant) -> Option<&Entry> {

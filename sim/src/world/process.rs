@@ -514,6 +514,31 @@ impl ProcessTable {
         })
     }
 
+    /// Records a process observed elsewhere (a real child), as it is: real mode builds a
+    /// table of its children this way, for readers written against the simulated one
+    /// (`rt::process::inspect`). Nothing is scheduled, so such a table never changes by
+    /// itself; its PIDs are the OS's, so invariant 1 does not hold for it.
+    pub(crate) fn insert_observed(
+        &mut self,
+        pid: Pid,
+        name: &str,
+        state: ProcessState,
+        spawned_at: Instant,
+        exited_at: Option<Instant>,
+    ) {
+        let process = Process {
+            spec: ProcessSpec::named(name),
+            state,
+            spawned_at,
+            exited_at,
+            term_exit_scheduled: false,
+        };
+        self.processes.insert(pid, process);
+        if pid >= self.next_pid {
+            self.next_pid = Pid(pid.0.saturating_add(1));
+        }
+    }
+
     /// The process behind `pid`, unless there is none or it was reaped, as kill(2) sees it.
     fn unreaped(&mut self, pid: Pid) -> Result<&mut Process, ProcessError> {
         match self.processes.get_mut(&pid) {
