@@ -77,6 +77,42 @@ impl SimConfig {
     }
 }
 
+/// The `[sim]` table of a scenario file: the engine settings a scenario may change (everything
+/// else keeps its default; the seed and the fault plan come from elsewhere in the file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimSection {
+    /// The scheduling policy (`{ kind = "random" }`, `{ kind = "pct", depth = 3 }`, ...).
+    pub policy: Option<Policy>,
+    /// The step bound.
+    pub max_steps: Option<u64>,
+    /// The virtual-time bound, in milliseconds.
+    pub max_virtual_time_ms: Option<u64>,
+    /// The blocked-executor threshold, in milliseconds.
+    pub blocked_poll_threshold_ms: Option<u64>,
+}
+
+impl SimSection {
+    /// The engine configuration of one seed of a scenario with these settings and `faults`.
+    pub fn config(&self, seed: u64, faults: &FaultPlan) -> SimConfig {
+        let mut config = SimConfig::with_seed(seed);
+        if let Some(policy) = &self.policy {
+            config.policy = policy.clone();
+        }
+        if let Some(steps) = self.max_steps {
+            config.max_steps = steps;
+        }
+        if let Some(ms) = self.max_virtual_time_ms {
+            config.max_virtual_time = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.blocked_poll_threshold_ms {
+            config.blocked_poll_threshold = Duration::from_millis(ms);
+        }
+        config.faults = faults.clone();
+        config
+    }
+}
+
 /// A configuration value that is out of range, with the field that holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -87,7 +123,8 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub(crate) fn new(field: &str, message: &str) -> ConfigError {
+    /// The value in `field` is wrong: `message` says how.
+    pub fn new(field: &str, message: &str) -> ConfigError {
         ConfigError {
             field: field.to_string(),
             message: message.to_string(),

@@ -47,7 +47,7 @@ pub mod trace;
 pub mod world;
 
 pub use check::{Violation, ViolationKind};
-pub use config::{millis, ConfigError, SimConfig};
+pub use config::{millis, ConfigError, SimConfig, SimSection};
 pub use report::{Report, Stats, Verdict};
 pub use runtime::{JoinError, Policy, Schedule, Sim};
 pub use time::Instant;

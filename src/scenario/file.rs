@@ -3,25 +3,10 @@
 use super::error::{line_of, line_of_key, line_of_nth_header, ScenarioError};
 use crate::registry;
 use asynclife_sim::fault::FaultPlan;
+pub use asynclife_sim::SimSection;
 use asynclife_sim::{Policy, SimConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// The `[sim]` table: engine settings a scenario may change. Everything else keeps its
-/// default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SimSection {
-    /// The scheduling policy (`{ kind = "random" }`, `{ kind = "pct", depth = 3 }`, ...).
-    pub policy: Option<Policy>,
-    /// The step bound.
-    pub max_steps: Option<u64>,
-    /// The virtual-time bound, in milliseconds.
-    pub max_virtual_time_ms: Option<u64>,
-    /// The blocked-executor threshold, in milliseconds.
-    pub blocked_poll_threshold_ms: Option<u64>,
-}
 
 /// What a scenario expects of every seed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,21 +74,7 @@ pub struct Scenario {
 impl Scenario {
     /// The engine configuration for one seed.
     pub fn sim_config(&self, seed: u64) -> SimConfig {
-        let mut config = SimConfig::with_seed(seed);
-        if let Some(policy) = &self.sim.policy {
-            config.policy = policy.clone();
-        }
-        if let Some(steps) = self.sim.max_steps {
-            config.max_steps = steps;
-        }
-        if let Some(ms) = self.sim.max_virtual_time_ms {
-            config.max_virtual_time = Duration::from_millis(ms);
-        }
-        if let Some(ms) = self.sim.blocked_poll_threshold_ms {
-            config.blocked_poll_threshold = Duration::from_millis(ms);
-        }
-        config.faults = self.faults.clone();
-        config
+        self.sim.config(seed, &self.faults)
     }
 
     /// The seeds of a default sweep.

@@ -2,7 +2,6 @@
 //! store's retry policy. Plain serde data with defaults taken from seed 001.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::time::Duration;
 
 /// How the orchestrator behaves; every field has the seed's value as its default.
@@ -131,31 +130,7 @@ impl RetryPolicy {
     }
 }
 
-/// A configuration value out of range, with the field that holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The field, as spelled in a scenario file.
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(field: &str, message: &str) -> ConfigError {
-        ConfigError {
-            field: field.to_string(),
-            message: message.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+pub use asynclife_sim::ConfigError;
 
 #[cfg(test)]
 mod tests {

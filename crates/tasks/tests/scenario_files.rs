@@ -23,10 +23,10 @@ fn every_scenario_parses_and_is_consistent() {
         s.faults
             .validate()
             .unwrap_or_else(|e| panic!("{stem}: faults: {e:?}"));
-        if let Some(sim) = &s.sim {
-            sim.validate()
-                .unwrap_or_else(|e| panic!("{stem}: sim: {e}"));
-        }
+        s.sim
+            .config(0, &s.faults)
+            .validate()
+            .unwrap_or_else(|e| panic!("{stem}: sim: {e}"));
         if s.variant == FIXED {
             assert_eq!(s.expect.verdict.as_deref(), Some("pass"), "{stem}");
         } else {

@@ -5,7 +5,7 @@
 use asynclife_actions::{Actions, Workload};
 use asynclife_sim::fault::FaultPlan;
 use asynclife_sim::subsystem::run;
-use asynclife_sim::{Report, SimConfig, ViolationKind};
+use asynclife_sim::{Report, SimConfig, SimSection, ViolationKind};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub seeds: Option<u64>,
     #[serde(default)]
-    pub sim: SimConfig,
+    pub sim: SimSection,
     #[serde(default)]
     pub workload: Workload,
     #[serde(default)]
@@ -89,10 +89,8 @@ pub fn scenarios() -> Vec<Scenario> {
 /// The scenario's engine configuration for `seed`.
 pub fn config(scenario: &Scenario, seed: u64, record_trace: bool) -> SimConfig {
     SimConfig {
-        seed,
-        faults: scenario.file.faults.clone(),
         record_trace,
-        ..scenario.file.sim.clone()
+        ..scenario.file.sim.config(seed, &scenario.file.faults)
     }
 }
 

@@ -5,10 +5,9 @@
 use asynclife_pidclean::{PidClean, Workload};
 use asynclife_sim::fault::FaultPlan;
 use asynclife_sim::subsystem::run;
-use asynclife_sim::{Policy, Report, SimConfig};
+use asynclife_sim::{Report, SimConfig, SimSection};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// A scenario file, in the shape the harness (`src/scenario/file.rs`) reads.
 #[derive(Clone, Debug, Deserialize)]
@@ -31,16 +30,6 @@ pub struct Scenario {
     pub expect: Expect,
     #[serde(skip)]
     pub path: PathBuf,
-}
-
-/// The `[sim]` table: the engine settings a scenario may change.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SimSection {
-    pub policy: Option<Policy>,
-    pub max_steps: Option<u64>,
-    pub max_virtual_time_ms: Option<u64>,
-    pub blocked_poll_threshold_ms: Option<u64>,
 }
 
 /// The `[expect]` table.
@@ -93,20 +82,7 @@ impl Scenario {
     /// The scenario's engine configuration for `seed`, as the harness builds it. The trace
     /// is hashed but not kept, to keep sweeps fast.
     pub fn config(&self, seed: u64) -> SimConfig {
-        let mut config = SimConfig::with_seed(seed);
-        if let Some(policy) = &self.sim.policy {
-            config.policy = policy.clone();
-        }
-        if let Some(steps) = self.sim.max_steps {
-            config.max_steps = steps;
-        }
-        if let Some(ms) = self.sim.max_virtual_time_ms {
-            config.max_virtual_time = Duration::from_millis(ms);
-        }
-        if let Some(ms) = self.sim.blocked_poll_threshold_ms {
-            config.blocked_poll_threshold = Duration::from_millis(ms);
-        }
-        config.faults = self.faults.clone();
+        let mut config = self.sim.config(seed, &self.faults);
         config.record_trace = false;
         config
     }

@@ -4,10 +4,9 @@
 use asynclife_rag::{Rag, Workload};
 use asynclife_sim::fault::FaultPlan;
 use asynclife_sim::subsystem::run;
-use asynclife_sim::{Policy, Report, SimConfig};
+use asynclife_sim::{Report, SimConfig, SimSection};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// A scenario file, as the harness reads it.
 #[derive(Debug, Deserialize)]
@@ -28,16 +27,6 @@ pub struct Scenario {
     #[serde(default)]
     pub faults: FaultPlan,
     pub expect: Expect,
-}
-
-/// The `[sim]` table: the engine settings a scenario may change.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SimSection {
-    pub policy: Option<Policy>,
-    pub max_steps: Option<u64>,
-    pub max_virtual_time_ms: Option<u64>,
-    pub blocked_poll_threshold_ms: Option<u64>,
 }
 
 /// The expected outcome.
@@ -92,20 +81,7 @@ pub fn fixed_scenarios() -> Vec<(String, Scenario)> {
 impl Scenario {
     /// The run configuration of one seed, without a recorded trace (the hash is kept).
     pub fn config(&self, seed: u64) -> SimConfig {
-        let mut config = SimConfig::with_seed(seed);
-        if let Some(policy) = &self.sim.policy {
-            config.policy = policy.clone();
-        }
-        if let Some(steps) = self.sim.max_steps {
-            config.max_steps = steps;
-        }
-        if let Some(ms) = self.sim.max_virtual_time_ms {
-            config.max_virtual_time = Duration::from_millis(ms);
-        }
-        if let Some(ms) = self.sim.blocked_poll_threshold_ms {
-            config.blocked_poll_threshold = Duration::from_millis(ms);
-        }
-        config.faults = self.faults.clone();
+        let mut config = self.sim.config(seed, &self.faults);
         config.record_trace = false;
         config
     }

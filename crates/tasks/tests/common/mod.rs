@@ -4,7 +4,7 @@
 
 use asynclife_sim::fault::FaultPlan;
 use asynclife_sim::subsystem::run;
-use asynclife_sim::{Report, SimConfig};
+use asynclife_sim::{Report, SimConfig, SimSection};
 use asynclife_tasks::{Tasks, Workload};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ pub struct Scenario {
     #[serde(default)]
     pub seeds: Option<u64>,
     #[serde(default)]
-    pub sim: Option<SimConfig>,
+    pub sim: SimSection,
     #[serde(default)]
     pub workload: Workload,
     #[serde(default)]
@@ -78,9 +78,9 @@ pub fn scenario(stem: &str) -> Scenario {
 
 /// Runs one seed of `scenario` with `variant`, without keeping the trace's events.
 pub fn run_seed(scenario: &Scenario, variant: &str, seed: u64) -> Report {
-    let mut config = scenario.sim.clone().unwrap_or_default();
-    config.seed = seed;
-    config.faults = scenario.faults.clone();
-    config.record_trace = false;
+    let config = SimConfig {
+        record_trace: false,
+        ..scenario.sim.config(seed, &scenario.faults)
+    };
     run::<Tasks>(config, &scenario.workload, variant).expect("a known variant")
 }
