@@ -57,6 +57,7 @@ pub fn invariant(invariant: impl Invariant) {
     match context::try_current() {
         Some(kernel) => {
             kernel.with_state(|st| st.invariants.push((Box::new(invariant), false)));
+            kernel.has_invariants.set(true);
         }
         None => crate::real::register_invariant(Box::new(invariant)),
     }

@@ -21,9 +21,11 @@ pub(crate) fn reseed_real(seed: u64) {
 }
 
 fn with_rng<R>(f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
-    match context::try_current() {
-        Some(kernel) => kernel.with_workload_rng(f),
-        None => REAL_RNG.with(|rng| f(&mut rng.borrow_mut())),
+    let mut f = Some(f);
+    let take = |f: &mut Option<_>| f.take().expect("called once");
+    match context::with_current(|kernel| kernel.with_workload_rng(take(&mut f))) {
+        Some(drawn) => drawn,
+        None => REAL_RNG.with(|rng| take(&mut f)(&mut rng.borrow_mut())),
     }
 }
 

@@ -23,21 +23,21 @@ where
     F::Output: Send + 'static,
 {
     let location = Location::caller();
-    match context::try_current() {
-        Some(kernel) => {
+    match context::with_current(|kernel| kernel.run_id) {
+        Some(run_id) => {
             let slot = JoinSlot::<F::Output>::new();
             let done = slot.clone();
             let wrapped: BoxFuture = Box::pin(async move {
                 let output = future.await;
                 done.complete(Ok(output));
             });
-            let task = kernel.spawn(name.into(), location, wrapped, slot.clone());
+            let completion = slot.clone();
+            let task = context::with_current(|kernel| {
+                kernel.spawn(name.into(), location, wrapped, completion)
+            })
+            .expect("still inside the simulation");
             JoinHandle {
-                inner: Inner::Sim(SimJoinHandle {
-                    run_id: kernel.run_id,
-                    task,
-                    slot,
-                }),
+                inner: Inner::Sim(SimJoinHandle { run_id, task, slot }),
             }
         }
         None => JoinHandle {
@@ -66,9 +66,11 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         match &self.inner {
             Inner::Sim(h) => {
-                if let Some(kernel) = context::try_current().filter(|k| k.run_id == h.run_id) {
-                    kernel.abort(h.task);
-                }
+                context::with_current(|kernel| {
+                    if kernel.run_id == h.run_id {
+                        kernel.abort(h.task);
+                    }
+                });
             }
             Inner::Tokio(h) => h.abort(),
         }

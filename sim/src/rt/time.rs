@@ -18,10 +18,7 @@ use std::time::Duration;
 
 /// The current time: virtual inside a simulation, scaled tokio time outside.
 pub fn now() -> Instant {
-    match context::try_current() {
-        Some(kernel) => kernel.now(),
-        None => clock::now(),
-    }
+    context::with_current(|kernel| kernel.now()).unwrap_or_else(clock::now)
 }
 
 /// Waits until `duration` has passed.
@@ -31,9 +28,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until `deadline`.
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    let inner = match context::try_current() {
-        Some(kernel) => SleepInner::Sim {
-            run_id: kernel.run_id,
+    let inner = match context::with_current(|kernel| kernel.run_id) {
+        Some(run_id) => SleepInner::Sim {
+            run_id,
             deadline,
             timer: None,
         },
@@ -77,16 +74,8 @@ impl Future for Sleep {
             SleepInner::Sim {
                 deadline, timer, ..
             } => {
-                let kernel = context::current();
-                if kernel.now() >= *deadline {
-                    *timer = None;
-                    return Poll::Ready(());
-                }
-                match timer {
-                    Some(key) if kernel.update_timer(*key, cx.waker()) => {}
-                    _ => *timer = Some(kernel.add_timer(*deadline, cx.waker())),
-                }
-                Poll::Pending
+                context::with_current(|kernel| kernel.poll_timer(*deadline, timer, cx.waker()))
+                    .expect("a simulated sleep is polled inside its simulation")
             }
             SleepInner::Tokio(s) => s.as_mut().poll(cx),
         }
@@ -101,9 +90,11 @@ impl Drop for Sleep {
             ..
         } = &self.inner
         {
-            if let Some(kernel) = context::try_current().filter(|k| k.run_id == *run_id) {
-                kernel.cancel_timer(*key);
-            }
+            context::with_current(|kernel| {
+                if kernel.run_id == *run_id {
+                    kernel.cancel_timer(*key);
+                }
+            });
         }
     }
 }
@@ -199,8 +190,8 @@ impl Interval {
 /// thread for `duration` in scaled time, which is the point: this is how a defect freezes an
 /// event loop.
 pub fn blocking(duration: Duration) {
-    match context::try_current() {
-        Some(kernel) => kernel.block(duration),
+    match context::with_current(|kernel| kernel.block(duration)) {
+        Some(()) => {}
         #[allow(clippy::disallowed_methods)]
         // real mode: blocking the thread is the behaviour modelled
         None => std::thread::sleep(clock::to_real(duration)),

@@ -22,7 +22,7 @@ use crate::trace::{Event, EventKind, TaskId, TaskInfo, Trace, TraceHasher};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
@@ -52,8 +52,8 @@ pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
 
 pub(crate) struct TaskSlot {
     pub(crate) future: Option<BoxFuture>,
+    /// The executor's reference to the task's waker; polls borrow it.
     pub(crate) waker_ref: Arc<TaskWaker>,
-    pub(crate) waker: Waker,
     pub(crate) completion: Arc<dyn Completion>,
     pub(crate) done: bool,
     pub(crate) scheduled: bool,
@@ -71,6 +71,7 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
+    #[inline]
     pub(crate) fn push(&mut self, at: Instant, task: Option<TaskId>, kind: EventKind) {
         let event = Event { at, task, kind };
         self.hasher.event(&event);
@@ -117,7 +118,13 @@ pub(crate) struct State {
 pub(crate) struct Kernel {
     pub(crate) run_id: u64,
     pub(crate) state: RefCell<State>,
+    /// Identifies this run's wakers, and holds wake-ups from other threads.
     pub(crate) wake_queue: Arc<WakeQueue>,
+    /// Tasks woken on this thread since the executor last looked, in wake order. Outside
+    /// `state` so that a waker can push while the state is borrowed (a timer firing).
+    pub(crate) woken: RefCell<Vec<TaskId>>,
+    /// Whether any invariant is registered: the step loop skips the check otherwise.
+    pub(crate) has_invariants: Cell<bool>,
 }
 
 static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
@@ -137,8 +144,8 @@ impl Kernel {
             run_id: NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed),
             state: RefCell::new(State {
                 now: Instant::ZERO,
-                tasks: Vec::new(),
-                runnable: VecDeque::new(),
+                tasks: Vec::with_capacity(64),
+                runnable: VecDeque::with_capacity(64),
                 timers: Timers::default(),
                 current: None,
                 abort_current: false,
@@ -152,7 +159,7 @@ impl Kernel {
                     record,
                 },
                 violations: Vec::new(),
-                decisions: Vec::new(),
+                decisions: Vec::with_capacity(256),
                 stats: Stats::default(),
                 world,
                 faults: FaultState::new(plan),
@@ -161,6 +168,8 @@ impl Kernel {
                 config,
             }),
             wake_queue: Arc::new(WakeQueue::default()),
+            woken: RefCell::new(Vec::with_capacity(64)),
+            has_invariants: Cell::new(false),
         }
     }
 
@@ -185,7 +194,6 @@ impl Kernel {
         });
         st.tasks.push(TaskSlot {
             future: Some(future),
-            waker: Waker::from(waker_ref.clone()),
             waker_ref,
             completion,
             done: false,
@@ -208,22 +216,32 @@ impl Kernel {
         id
     }
 
-    /// Registers a timer that wakes `waker` at `deadline`.
-    pub(crate) fn add_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
-        let mut st = self.state.borrow_mut();
-        let task = st.current;
-        st.timers.insert(
-            deadline,
-            TimerEntry {
-                task,
-                waker: waker.clone(),
-            },
-        )
-    }
-
-    /// Points a pending timer at a new waker; false if it already fired.
-    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
-        self.state.borrow_mut().timers.update(key, waker)
+    /// A sleep's poll: ready once `deadline` has come (its timer then forgotten), otherwise
+    /// its timer is registered, or pointed at `waker` if it is registered and pending.
+    pub(crate) fn poll_timer(
+        &self,
+        deadline: Instant,
+        timer: &mut Option<TimerKey>,
+        waker: &Waker,
+    ) -> std::task::Poll<()> {
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
+        if st.now >= deadline {
+            *timer = None;
+            return std::task::Poll::Ready(());
+        }
+        match timer {
+            Some(key) if st.timers.update(*key, waker) => {}
+            _ => {
+                let task = st.current;
+                let entry = TimerEntry {
+                    task,
+                    waker: waker.clone(),
+                };
+                *timer = Some(st.timers.insert(deadline, entry));
+            }
+        }
+        std::task::Poll::Pending
     }
 
     pub(crate) fn cancel_timer(&self, key: TimerKey) {

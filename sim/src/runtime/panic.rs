@@ -4,9 +4,21 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::sync::Once;
 
+/// What the panic hook and `catch` share on one thread.
+struct PollPanics {
+    /// A task's poll is running on this thread: its panics are caught, and the hook is quiet.
+    in_task_poll: Cell<bool>,
+    /// Where the last panic in a task's poll was raised.
+    last_location: RefCell<Option<String>>,
+}
+
 thread_local! {
-    static IN_TASK_POLL: Cell<bool> = const { Cell::new(false) };
-    static LAST_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+    static POLL_PANICS: PollPanics = const {
+        PollPanics {
+            in_task_poll: Cell::new(false),
+            last_location: RefCell::new(None),
+        }
+    };
 }
 
 static INSTALL: Once = Once::new();
@@ -18,11 +30,11 @@ pub(crate) fn install_quiet_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if IN_TASK_POLL.with(Cell::get) {
+            if POLL_PANICS.with(|p| p.in_task_poll.get()) {
                 let location = info
                     .location()
                     .map(|l| format!("{}:{}", l.file(), l.line()));
-                LAST_LOCATION.with(|l| *l.borrow_mut() = location);
+                POLL_PANICS.with(|p| *p.last_location.borrow_mut() = location);
             } else {
                 previous(info);
             }
@@ -38,14 +50,20 @@ pub(crate) struct CaughtPanic {
 }
 
 /// Runs `f` as a task poll: a panic inside is caught and returned.
+#[inline]
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, CaughtPanic> {
-    // A panic the task caught itself (catch_unwind in the code under test) left its location.
-    LAST_LOCATION.with(|l| l.borrow_mut().take());
-    let was = IN_TASK_POLL.with(|c| c.replace(true));
+    let was = POLL_PANICS.with(|p| {
+        // A panic the task caught itself (catch_unwind in the code under test) left its
+        // location.
+        if p.last_location.borrow().is_some() {
+            p.last_location.borrow_mut().take();
+        }
+        p.in_task_poll.replace(true)
+    });
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    IN_TASK_POLL.with(|c| c.set(was));
+    POLL_PANICS.with(|p| p.in_task_poll.set(was));
     result.map_err(|payload| {
-        let location = LAST_LOCATION.with(|l| l.borrow_mut().take());
+        let location = POLL_PANICS.with(|p| p.last_location.borrow_mut().take());
         CaughtPanic {
             message: payload_message(payload.as_ref()),
             location,

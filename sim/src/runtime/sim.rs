@@ -12,7 +12,7 @@ use super::join::JoinSlot;
 use super::kernel::{BoxFuture, Kernel, State};
 use super::panic;
 use super::policy::Schedule;
-use super::waker::EXECUTOR_WAKER_REFS;
+use super::waker::{TaskWaker, EXECUTOR_WAKER_REFS};
 use crate::check::ViolationKind;
 use crate::config::{ConfigError, SimConfig};
 use crate::report::{Report, Verdict};
@@ -110,15 +110,14 @@ impl Sim {
 const MAIN: TaskId = TaskId(0);
 
 fn drive(kernel: &Kernel) -> End {
-    let mut woken = Vec::new();
+    let mut woken = Vec::with_capacity(64);
     loop {
-        {
+        let task = {
             let mut guard = kernel.state.borrow_mut();
             let st = &mut *guard;
             st.sync_world();
             fire_due_timers(st);
-            kernel.wake_queue.drain_into(&mut woken);
-            schedule_woken(st, &mut woken);
+            collect_woken(kernel, st, &mut woken);
             if st.runnable.is_empty() {
                 if st.tasks[MAIN.index()].done {
                     return End::Drained;
@@ -153,10 +152,12 @@ fn drive(kernel: &Kernel) -> End {
                 st.push_violation(ViolationKind::Hang, None, message);
                 return End::Stopped;
             }
-        }
-        let task = pick(kernel);
+            pick(st)
+        };
         poll_task(kernel, task, &mut woken);
-        check_invariants(kernel, Phase::Step);
+        if kernel.has_invariants.get() {
+            check_invariants(kernel, Phase::Step);
+        }
     }
 }
 
@@ -165,12 +166,29 @@ fn fire_due_timers(st: &mut State) {
         st.stats.timers_fired += 1;
         let now = st.now;
         st.recorder.push(now, entry.task, EventKind::TimerFired);
-        // Pushes to the wake queue only: the state is not re-entered.
+        // Pushes to the kernel's wake list only: the state is not re-entered.
         entry.waker.wake();
     }
 }
 
+/// Moves the tasks woken since the last look to the runnable set, in wake order: those woken
+/// on this thread, then any woken from another.
+#[inline]
+fn collect_woken(kernel: &Kernel, st: &mut State, scratch: &mut Vec<TaskId>) {
+    {
+        let mut local = kernel.woken.borrow_mut();
+        if !local.is_empty() {
+            std::mem::swap(&mut *local, scratch);
+        }
+    }
+    kernel.wake_queue.drain_remote_into(scratch);
+    if !scratch.is_empty() {
+        schedule_woken(st, scratch);
+    }
+}
+
 fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
+    let now = st.now;
     for id in woken.drain(..) {
         let slot = &mut st.tasks[id.index()];
         if slot.done || slot.scheduled {
@@ -178,14 +196,11 @@ fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
         }
         slot.scheduled = true;
         st.runnable.push_back(id);
-        let now = st.now;
         st.recorder.push(now, Some(id), EventKind::Wake);
     }
 }
 
-fn pick(kernel: &Kernel) -> TaskId {
-    let mut guard = kernel.state.borrow_mut();
-    let st = &mut *guard;
+fn pick(st: &mut State) -> TaskId {
     let had_choice = st.runnable.len() > 1;
     let step = st.stats.steps;
     let task = st
@@ -199,24 +214,28 @@ fn pick(kernel: &Kernel) -> TaskId {
 
 /// Polls one task with the state released (invariant 1 of the kernel), then files the outcome.
 fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
-    if kernel.state.borrow().tasks[task.index()].abort_requested {
-        return finish_abort(kernel, task);
-    }
-    let (mut future, waker, started) = {
+    let (mut future, waker_ref, started) = {
         let mut guard = kernel.state.borrow_mut();
         let st = &mut *guard;
         let slot = &mut st.tasks[task.index()];
+        if slot.abort_requested {
+            drop(guard);
+            return finish_abort(kernel, task);
+        }
         slot.scheduled = false;
         let future = slot.future.take().expect("a runnable task has its future");
-        let waker = slot.waker.clone();
+        // The slot keeps its `Arc` for the whole run, so the pointer stays valid for the poll.
+        let waker_ref = Arc::as_ptr(&slot.waker_ref);
         st.current = Some(task);
         st.stats.steps += 1;
         let now = st.now;
         st.recorder.push(now, Some(task), EventKind::Poll);
-        (future, waker, now)
+        (future, waker_ref, now)
     };
+    // SAFETY: `waker_ref` is `Arc::as_ptr` of the `Arc` the task's slot owns; slots and their
+    // `Arc`s are dropped only at teardown, after the step loop.
+    let waker = unsafe { TaskWaker::borrowed(waker_ref) };
     let polled = panic::catch(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
-    drop(waker);
 
     let mut finished = None;
     let mut panicked = None;
@@ -230,8 +249,7 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
         match polled {
             Ok(Poll::Pending) if !aborted => {
                 st.tasks[task.index()].future = Some(future);
-                kernel.wake_queue.drain_into(woken);
-                schedule_woken(st, woken);
+                collect_woken(kernel, st, woken);
                 check_never_woken(st, task);
             }
             Ok(Poll::Pending) => {
@@ -307,7 +325,11 @@ fn finish_abort(kernel: &Kernel, task: TaskId) {
     completion.cancel();
 }
 
+#[inline]
 fn check_poll_hold(st: &mut State, task: TaskId, started: crate::time::Instant) {
+    if st.now == started {
+        return; // the poll did not move the clock: the common case
+    }
     let held = st.now - started;
     let held_ns = u64::try_from(held.as_nanos()).unwrap_or(u64::MAX);
     st.stats.max_poll_hold_ns = st.stats.max_poll_hold_ns.max(held_ns);

@@ -1,8 +1,9 @@
 //! Pending timers in virtual time, fired in deadline order (ties in registration order).
 //!
-//! A binary heap of (deadline, sequence) over a slab of entries: insertion and firing are
-//! O(log n) with small constants, and cancelling (a dropped `Sleep`) just empties the slab slot;
-//! the heap skips empty slots when it reaches them.
+//! A binary heap of keys over a slab of entries: insertion and firing are O(log n) with small
+//! constants, and cancelling (a dropped `Sleep`) just empties the slab slot; the heap skips
+//! empty slots when it reaches them. A heap key packs (deadline, sequence, slot) into one
+//! `u128`, so that every comparison in the heap is a single integer comparison.
 
 use crate::time::Instant;
 use crate::trace::TaskId;
@@ -15,7 +16,7 @@ use std::task::Waker;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
     slot: u32,
-    seq: u64,
+    seq: u32,
 }
 
 pub(crate) struct TimerEntry {
@@ -24,22 +25,38 @@ pub(crate) struct TimerEntry {
 }
 
 struct Slot {
-    seq: u64,
+    seq: u32,
     entry: Option<TimerEntry>,
+}
+
+/// Deadline in the high 64 bits, then the sequence number, then the slot: the heap's order is
+/// deadline order, ties in registration order.
+fn heap_key(deadline: Instant, seq: u32, slot: u32) -> Reverse<u128> {
+    Reverse(u128::from(deadline.as_nanos()) << 64 | u128::from(seq) << 32 | u128::from(slot))
+}
+
+fn unpack(key: u128) -> (Instant, u32, u32) {
+    (
+        Instant::from_nanos((key >> 64) as u64),
+        (key >> 32) as u32,
+        key as u32,
+    )
 }
 
 #[derive(Default)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, u64, u32)>>,
+    heap: BinaryHeap<Reverse<u128>>,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    next_seq: u64,
+    next_seq: u32,
 }
 
 impl Timers {
     pub(crate) fn insert(&mut self, deadline: Instant, entry: TimerEntry) -> TimerKey {
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = seq
+            .checked_add(1)
+            .expect("fewer than 2^32 timers in one run");
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Slot {
@@ -56,7 +73,7 @@ impl Timers {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 timers at once")
             }
         };
-        self.heap.push(Reverse((deadline, seq, slot)));
+        self.heap.push(heap_key(deadline, seq, slot));
         TimerKey { slot, seq }
     }
 
@@ -87,7 +104,8 @@ impl Timers {
 
     /// Drops heap records of cancelled timers from the top of the heap.
     fn skip_cancelled(&mut self) {
-        while let Some(Reverse((_, seq, slot))) = self.heap.peek().copied() {
+        while let Some(&Reverse(key)) = self.heap.peek() {
+            let (_, seq, slot) = unpack(key);
             let s = &self.slots[slot as usize];
             if s.seq == seq && s.entry.is_some() {
                 return;
@@ -101,15 +119,14 @@ impl Timers {
 
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_cancelled();
-        self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
+        self.heap.peek().map(|&Reverse(key)| unpack(key).0)
     }
 
     /// Removes and returns the earliest timer if it is due at `now`.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<TimerEntry> {
         self.skip_cancelled();
-        match self.heap.peek() {
-            Some(Reverse((deadline, _, slot))) if *deadline <= now => {
-                let slot = *slot;
+        match self.heap.peek().map(|&Reverse(key)| unpack(key)) {
+            Some((deadline, _, slot)) if deadline <= now => {
                 self.heap.pop();
                 self.free.push(slot);
                 self.slots[slot as usize].entry.take()

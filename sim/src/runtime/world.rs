@@ -29,6 +29,7 @@ impl WorldState {
     }
 
     /// The earliest instant at which the world changes by itself.
+    #[inline]
     pub(crate) fn next_deadline(&self, healed: bool) -> Option<Instant> {
         let crash = if healed {
             None
@@ -68,6 +69,7 @@ impl State {
     /// Applies every world change due now, traces it, and wakes the tasks waiting on it.
     /// Called at every step and before any task touches the world, so nobody sees a stale
     /// process table.
+    #[inline]
     pub(crate) fn sync_world(&mut self) {
         let now = self.now;
         if self
@@ -77,6 +79,12 @@ impl State {
         {
             return; // the common case: nothing in the world is due
         }
+        self.apply_world_changes();
+    }
+
+    #[cold]
+    fn apply_world_changes(&mut self) {
+        let now = self.now;
         let transitions = self.world.processes.advance(now);
         self.trace_transitions(&transitions);
         while !self.faults.healed

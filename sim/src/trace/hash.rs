@@ -20,6 +20,7 @@ impl Default for TraceHasher {
 
 impl TraceHasher {
     /// Mixes one word in.
+    #[inline]
     pub fn word(&mut self, word: u64) {
         self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER);
     }
@@ -35,6 +36,7 @@ impl TraceHasher {
     }
 
     /// Mixes one event in.
+    #[inline]
     pub fn event(&mut self, event: &Event) {
         self.word(event.at.as_nanos());
         self.word(event.task.map_or(u64::MAX, |t| u64::from(t.0)));

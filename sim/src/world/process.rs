@@ -476,6 +476,7 @@ impl ProcessTable {
     }
 
     /// The earliest instant at which a scheduled transition is pending, for the engine's timer.
+    #[inline]
     pub fn next_deadline(&self) -> Option<Instant> {
         self.schedule.first().map(|next| next.at)
     }

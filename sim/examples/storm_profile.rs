@@ -1,0 +1,44 @@
+//! Runs the cleanup storm under the engine for profiling (callgrind, perf) without building the
+//! root crate: `cargo run --release -p asynclife-sim --example storm_profile -- N SEEDS`; with
+//! `STORM_TOKIO=1` the same workload runs on tokio's current-thread runtime with paused time.
+
+#[path = "../../src/workloads/cleanup_storm.rs"]
+mod cleanup_storm;
+
+use asynclife_sim::{Sim, SimConfig, Verdict};
+use cleanup_storm::cleanup_storm;
+
+fn main() {
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("usage: storm_profile [SESSIONS] [SEEDS]"))
+        .collect();
+    let sessions = u32::try_from(args.first().copied().unwrap_or(100)).expect("SESSIONS fits");
+    let seeds = args.get(1).copied().unwrap_or(100);
+    if std::env::var_os("STORM_TOKIO").is_some() {
+        for _ in 0..seeds {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .expect("a current-thread runtime builds")
+                .block_on(cleanup_storm(sessions));
+        }
+        return;
+    }
+    let (mut steps, mut events, mut hash) = (0, 0, 0u64);
+    for seed in 0..seeds {
+        let report = Sim::new(SimConfig::with_seed(seed)).run(move || async move {
+            cleanup_storm(sessions).await;
+        });
+        assert_eq!(report.verdict, Verdict::Pass, "seed {seed}");
+        steps += report.stats.steps;
+        events += report.trace.event_count;
+        hash = hash.rotate_left(7) ^ report.trace_hash();
+    }
+    println!(
+        "steps/seed {} events/seed {} combined-hash {hash:016x}",
+        steps / seeds.max(1),
+        events / seeds.max(1)
+    );
+}
