@@ -2,11 +2,11 @@
 //!
 //! Each member is polled with a waker of its own that queues the member's key, so a wake-up
 //! costs one poll of the member that woke, not a poll of every member: joining N tasks is
-//! O(N log N), not O(N²).
+//! O(N), not O(N²). Members live in a slab whose slots are reused, with a generation in each
+//! key so that a stale wake-up never reaches a later member.
 
 use super::task::{spawn, JoinError, JoinHandle};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -15,16 +15,32 @@ use std::task::{Context, Poll, Wake, Waker};
 /// Owns a set of spawned tasks. `join_next` yields results as tasks finish; dropping the set
 /// aborts the tasks still in it.
 pub struct JoinSet<T> {
-    members: BTreeMap<u64, Member<T>>,
-    next_key: u64,
+    /// Members by slot; a joined member's slot is reused by a later spawn.
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    len: usize,
     /// Keys of members never polled yet (they have no waker registered).
     unpolled: Vec<u64>,
+    /// Keys being examined by `poll_join_next`; kept to reuse its allocation.
+    scratch: Vec<u64>,
     notify: Arc<ReadyQueue>,
+}
+
+/// One slot: its generation (bumped when its member is joined, so that a stale wake-up of the
+/// old member never reaches a new one) and its member.
+struct Slot<T> {
+    generation: u32,
+    member: Option<Member<T>>,
 }
 
 struct Member<T> {
     handle: JoinHandle<T>,
     waker: Waker,
+}
+
+/// A member's key: its slot and the slot's generation when it joined the set.
+fn key(slot: u32, generation: u32) -> u64 {
+    u64::from(generation) << 32 | u64::from(slot)
 }
 
 /// Keys of members whose task woke them, in wake order, and the waker of whoever awaits
@@ -40,6 +56,14 @@ struct ReadyInner {
     parent: Option<Waker>,
 }
 
+impl ReadyQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReadyInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 struct MemberWaker {
     key: u64,
     queue: Arc<ReadyQueue>,
@@ -52,11 +76,7 @@ impl Wake for MemberWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         let parent = {
-            let mut inner = self
-                .queue
-                .inner
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut inner = self.queue.lock();
             inner.ready.push(self.key);
             inner.parent.clone()
         };
@@ -69,9 +89,11 @@ impl Wake for MemberWaker {
 impl<T> Default for JoinSet<T> {
     fn default() -> Self {
         JoinSet {
-            members: BTreeMap::new(),
-            next_key: 0,
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
             unpolled: Vec::new(),
+            scratch: Vec::new(),
             notify: Arc::default(),
         }
     }
@@ -90,13 +112,24 @@ impl<T: Send + 'static> JoinSet<T> {
         F: Future<Output = T> + Send + 'static,
     {
         let handle = spawn(name, future);
-        let key = self.next_key;
-        self.next_key += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    member: None,
+                });
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 members")
+            }
+        };
+        let entry = &mut self.slots[slot as usize];
+        let key = key(slot, entry.generation);
         let waker = Waker::from(Arc::new(MemberWaker {
             key,
             queue: self.notify.clone(),
         }));
-        self.members.insert(key, Member { handle, waker });
+        entry.member = Some(Member { handle, waker });
+        self.len += 1;
         self.unpolled.push(key);
     }
 
@@ -107,16 +140,33 @@ impl<T: Send + 'static> JoinSet<T> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
+    /// The member with this key, if it is still in the set.
+    fn member_mut(&mut self, key: u64) -> Option<&mut Member<T>> {
+        let slot = self.slots.get_mut((key & u64::from(u32::MAX)) as usize)?;
+        if u64::from(slot.generation) != key >> 32 {
+            return None; // joined already: a stale wake-up
+        }
+        slot.member.as_mut()
+    }
+
+    fn remove(&mut self, key: u64) {
+        let slot_index = (key & u64::from(u32::MAX)) as u32;
+        let slot = &mut self.slots[slot_index as usize];
+        slot.member = None;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(slot_index);
+        self.len -= 1;
+    }
+
     fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        if self.members.is_empty() {
+        if self.len == 0 {
             return Poll::Ready(None);
         }
-        let ready = {
-            let mut inner = self
-                .notify
-                .inner
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The candidates, in order: members that woke, then members never polled.
+        let mut candidates = std::mem::take(&mut self.scratch);
+        debug_assert!(candidates.is_empty());
+        {
+            let mut inner = self.notify.lock();
             if !inner
                 .parent
                 .as_ref()
@@ -124,33 +174,33 @@ impl<T: Send + 'static> JoinSet<T> {
             {
                 inner.parent = Some(cx.waker().clone());
             }
-            std::mem::take(&mut inner.ready)
-        };
-        let unpolled = std::mem::take(&mut self.unpolled);
-        let mut candidates = ready.into_iter().chain(unpolled).peekable();
-        while let Some(key) = candidates.next() {
-            let Some(member) = self.members.get_mut(&key) else {
-                continue; // joined already; a stale wake-up
+            std::mem::swap(&mut inner.ready, &mut candidates);
+        }
+        candidates.append(&mut self.unpolled);
+        for i in 0..candidates.len() {
+            let key = candidates[i];
+            let Some(member) = self.member_mut(key) else {
+                continue;
             };
             let mut member_cx = Context::from_waker(&member.waker);
             if let Poll::Ready(result) = Pin::new(&mut member.handle).poll(&mut member_cx) {
-                self.members.remove(&key);
-                // Keys not examined yet go back to the queue for the next call.
-                let rest: Vec<u64> = candidates.collect();
-                if !rest.is_empty() {
-                    let mut inner = self
-                        .notify
-                        .inner
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let later = std::mem::replace(&mut inner.ready, rest);
-                    inner.ready.extend(later);
+                self.remove(key);
+                // Keys not examined yet go back to the front of the queue for the next call.
+                if i + 1 < candidates.len() {
+                    candidates.drain(..=i);
+                    let mut inner = self.notify.lock();
+                    candidates.append(&mut inner.ready);
+                    std::mem::swap(&mut inner.ready, &mut candidates);
                     drop(inner);
                     cx.waker().wake_by_ref();
                 }
+                candidates.clear();
+                self.scratch = candidates;
                 return Poll::Ready(Some(result));
             }
         }
+        candidates.clear();
+        self.scratch = candidates;
         Poll::Pending
     }
 }
@@ -158,19 +208,19 @@ impl<T: Send + 'static> JoinSet<T> {
 impl<T> JoinSet<T> {
     /// Aborts every task in the set. They stay in it until joined.
     pub fn abort_all(&self) {
-        for member in self.members.values() {
+        for member in self.slots.iter().filter_map(|s| s.member.as_ref()) {
             member.handle.abort();
         }
     }
 
     /// Number of tasks not yet joined.
     pub fn len(&self) -> usize {
-        self.members.len()
+        self.len
     }
 
     /// Whether every task has been joined.
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.len == 0
     }
 }
 

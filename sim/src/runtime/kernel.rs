@@ -71,7 +71,9 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    #[inline]
+    // Always inlined: at most call sites `kind` is a constant, and the event is then built in
+    // place and hashed without a match.
+    #[inline(always)]
     pub(crate) fn push(&mut self, at: Instant, task: Option<TaskId>, kind: EventKind) {
         let event = Event { at, task, kind };
         self.hasher.event(&event);

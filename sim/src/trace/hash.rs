@@ -35,8 +35,9 @@ impl TraceHasher {
         }
     }
 
-    /// Mixes one event in.
-    #[inline]
+    /// Mixes one event in. Always inlined: the engine calls it with a constant kind for its
+    /// own events (poll, wake, timer), and the match then folds away.
+    #[inline(always)]
     pub fn event(&mut self, event: &Event) {
         self.word(event.at.as_nanos());
         self.word(event.task.map_or(u64::MAX, |t| u64::from(t.0)));
