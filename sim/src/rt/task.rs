@@ -1,7 +1,7 @@
 //! Spawning tasks and joining them, in the simulation or on tokio.
 
 use crate::runtime::context;
-use crate::runtime::join::{JoinSlot, SimJoinHandle};
+use crate::runtime::join::SimJoinHandle;
 use crate::runtime::kernel::BoxFuture;
 pub use crate::runtime::JoinError;
 use crate::trace::TaskId;
@@ -25,19 +25,14 @@ where
     let location = Location::caller();
     match context::with_current(|kernel| kernel.run_id) {
         Some(run_id) => {
-            let slot = JoinSlot::<F::Output>::new();
-            let done = slot.clone();
             let wrapped: BoxFuture = Box::pin(async move {
                 let output = future.await;
-                done.complete(Ok(output));
+                context::with_current(|kernel| kernel.complete_current(Box::new(output)));
             });
-            let completion = slot.clone();
-            let task = context::with_current(|kernel| {
-                kernel.spawn(name.into(), location, wrapped, completion)
-            })
-            .expect("still inside the simulation");
+            let task = context::with_current(|kernel| kernel.spawn(name.into(), location, wrapped))
+                .expect("still inside the simulation");
             JoinHandle {
-                inner: Inner::Sim(SimJoinHandle { run_id, task, slot }),
+                inner: Inner::Sim(SimJoinHandle::new(run_id, task)),
             }
         }
         None => JoinHandle {
@@ -93,7 +88,7 @@ impl<T> JoinHandle<T> {
     }
 }
 
-impl<T> Future for JoinHandle<T> {
+impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

@@ -1,8 +1,6 @@
 //! The simulation the current thread is running, if any: how `rt` finds the engine.
 
 use super::kernel::Kernel;
-use crate::check::ViolationKind;
-use crate::trace::TaskId;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -80,15 +78,4 @@ pub(crate) fn current() -> Rc<Kernel> {
 /// Whether the thread is inside a simulation.
 pub(crate) fn in_simulation() -> bool {
     !CURRENT.with(Cell::get).is_null()
-}
-
-/// Reports a panic nobody can observe any more (called from a dropped handle).
-pub(crate) fn report_unobserved_panic(run_id: u64, task: TaskId, message: String, why: &str) {
-    if let Some(kernel) = try_current().filter(|k| k.run_id == run_id) {
-        kernel.report(
-            ViolationKind::UnobservedPanic,
-            Some(task),
-            format!("task panicked and {why} without awaiting it: {message}"),
-        );
-    }
 }

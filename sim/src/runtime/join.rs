@@ -1,10 +1,17 @@
-//! Join handles of simulated tasks: the shared slot a task's result goes to, and who looked.
+//! Joining simulated tasks: each task's result is kept in its slot of the kernel's task table
+//! until its handle takes it, with who waits for it and whether the handle is gone. A handle is
+//! only (run, task): spawning allocates nothing for it, and nothing in it is shared between
+//! threads.
 
+use super::context;
+use super::kernel::{Kernel, State};
+use crate::check::ViolationKind;
 use crate::trace::TaskId;
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 /// Why a task produced no value.
@@ -62,140 +69,203 @@ impl fmt::Display for JoinError {
 
 impl std::error::Error for JoinError {}
 
-struct SlotState<T> {
-    result: Option<Result<T, JoinError>>,
+/// A task's output, type-erased in the kernel; `Box` of a zero-sized output allocates nothing.
+pub(crate) type Output = Box<dyn Any + Send>;
+
+/// A task's result and its handle's state, in the task's slot.
+#[derive(Default)]
+pub(crate) struct JoinState {
+    result: Option<Result<Output, JoinError>>,
     /// The handle has returned the result: polling it again is a bug in the caller.
     returned: bool,
     joiner: Option<Waker>,
     handle_dropped: bool,
 }
 
-/// The slot a task's result goes to, shared by the task and its handle.
-pub(crate) struct JoinSlot<T> {
-    state: Mutex<SlotState<T>>,
-}
-
-/// What the executor needs of a slot without knowing `T`.
-pub(crate) trait Completion {
-    /// Records a panic as the result. Returns true if nobody can observe it any more (the
-    /// handle is gone): an unobserved panic.
-    fn fail_with_panic(&self, message: String) -> bool;
-    /// Records cancellation as the result, unless there already is one.
-    fn cancel(&self);
+impl JoinState {
     /// The message of a panic result that a live handle has not observed yet.
-    fn unobserved_panic(&self) -> Option<String>;
-}
-
-impl<T> JoinSlot<T> {
-    pub(crate) fn new() -> Arc<JoinSlot<T>> {
-        Arc::new(JoinSlot {
-            state: Mutex::new(SlotState {
-                result: None,
-                returned: false,
-                joiner: None,
-                handle_dropped: false,
-            }),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Stores the task's result and wakes whoever waits on the handle.
-    pub(crate) fn complete(&self, result: Result<T, JoinError>) {
-        let joiner = {
-            let mut state = self.lock();
-            if state.result.is_none() {
-                state.result = Some(result);
-            }
-            state.joiner.take()
-        };
-        if let Some(w) = joiner {
-            w.wake();
-        }
-    }
-}
-
-impl<T> Completion for JoinSlot<T> {
-    fn fail_with_panic(&self, message: String) -> bool {
-        self.complete(Err(JoinError::panic(message)));
-        self.lock().handle_dropped
-    }
-
-    fn cancel(&self) {
-        self.complete(Err(JoinError::cancelled()));
-    }
-
-    fn unobserved_panic(&self) -> Option<String> {
-        let state = self.lock();
-        if state.handle_dropped {
+    pub(crate) fn unobserved_panic(&self) -> Option<String> {
+        if self.handle_dropped {
             // Reported when the handle was dropped, or at the panic if it was gone by then.
             return None;
         }
-        match &state.result {
+        match &self.result {
             Some(Err(e)) => e.panic_message().map(str::to_string),
             _ => None,
         }
     }
 }
 
-/// The simulation side of [`crate::rt::JoinHandle`].
-pub(crate) struct SimJoinHandle<T> {
-    pub(crate) run_id: u64,
-    pub(crate) task: TaskId,
-    pub(crate) slot: Arc<JoinSlot<T>>,
+/// What finishing a task leaves to do once the state is released: wake the joiner, and drop
+/// a result that came too late (its drop may call back into the kernel).
+struct Finished {
+    joiner: Option<Waker>,
+    unused: Option<Result<Output, JoinError>>,
 }
 
-impl<T> SimJoinHandle<T> {
-    pub(crate) fn is_finished(&self) -> bool {
-        self.slot.lock().result.is_some()
+impl Finished {
+    fn run(self) {
+        drop(self.unused);
+        if let Some(joiner) = self.joiner {
+            joiner.wake();
+        }
     }
 }
 
-impl<T> Future for SimJoinHandle<T> {
-    type Output = Result<T, JoinError>;
+impl State {
+    fn finish(&mut self, task: TaskId, result: Result<Output, JoinError>) -> Finished {
+        let join = &mut self.tasks[task.index()].join;
+        let unused = if join.result.is_none() {
+            join.result = Some(result);
+            None
+        } else {
+            Some(result)
+        };
+        Finished {
+            joiner: join.joiner.take(),
+            unused,
+        }
+    }
+}
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.slot.lock();
+impl Kernel {
+    /// The task being polled returned `output`; whoever awaits its handle is woken.
+    pub(crate) fn complete_current(&self, output: Output) {
+        let finished = {
+            let mut st = self.state.borrow_mut();
+            let task = st.current.expect("a task completes during its own poll");
+            st.finish(task, Ok(output))
+        };
+        finished.run();
+    }
+
+    /// Records cancellation as the task's result, unless it has one.
+    pub(crate) fn cancel_task(&self, task: TaskId) {
+        let finished = self
+            .state
+            .borrow_mut()
+            .finish(task, Err(JoinError::cancelled()));
+        finished.run();
+    }
+
+    /// Records a panic as the task's result. Returns true if nobody can observe it any more
+    /// (the handle is gone): an unobserved panic.
+    pub(crate) fn fail_with_panic(&self, task: TaskId, message: String) -> bool {
+        let (finished, handle_dropped) = {
+            let mut st = self.state.borrow_mut();
+            let finished = st.finish(task, Err(JoinError::panic(message)));
+            (finished, st.tasks[task.index()].join.handle_dropped)
+        };
+        finished.run();
+        handle_dropped
+    }
+
+    fn poll_join(&self, task: TaskId, waker: &Waker) -> Poll<Result<Output, JoinError>> {
+        let mut st = self.state.borrow_mut();
+        let join = &mut st.tasks[task.index()].join;
         assert!(
-            !state.returned,
-            "JoinHandle polled after completion (task {})",
-            self.task
+            !join.returned,
+            "JoinHandle polled after completion (task {task})"
         );
-        match state.result.take() {
+        match join.result.take() {
             Some(result) => {
-                state.returned = true;
+                join.returned = true;
                 Poll::Ready(result)
             }
             None => {
-                state.joiner = Some(cx.waker().clone());
+                if !join.joiner.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    let previous = join.joiner.replace(waker.clone());
+                    drop(st);
+                    drop(previous);
+                }
                 Poll::Pending
             }
         }
+    }
+
+    fn drop_handle(&self, task: TaskId) {
+        let (result, joiner) = {
+            let mut st = self.state.borrow_mut();
+            let join = &mut st.tasks[task.index()].join;
+            join.handle_dropped = true;
+            (join.result.take(), join.joiner.take())
+        };
+        drop(joiner);
+        if let Some(Err(e)) = &result {
+            if let Some(message) = e.panic_message() {
+                self.report(
+                    ViolationKind::UnobservedPanic,
+                    Some(task),
+                    format!(
+                        "task panicked and its handle was dropped without awaiting it: {message}"
+                    ),
+                );
+            }
+        }
+        drop(result);
+    }
+
+    fn is_task_finished(&self, task: TaskId) -> bool {
+        let st = self.state.borrow();
+        let join = &st.tasks[task.index()].join;
+        join.returned || join.result.is_some()
+    }
+}
+
+/// The simulation side of [`crate::rt::JoinHandle`]: which task of which run.
+pub(crate) struct SimJoinHandle<T> {
+    pub(crate) run_id: u64,
+    pub(crate) task: TaskId,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<T> SimJoinHandle<T> {
+    pub(crate) fn new(run_id: u64, task: TaskId) -> SimJoinHandle<T> {
+        SimJoinHandle {
+            run_id,
+            task,
+            output: PhantomData,
+        }
+    }
+
+    /// Runs `f` on the kernel of the handle's run, if it is the thread's current one.
+    fn with_kernel<R>(&self, f: impl FnOnce(&Kernel) -> R) -> Option<R> {
+        context::with_current(|kernel| (kernel.run_id == self.run_id).then(|| f(kernel)))
+            .flatten()
+    }
+
+    /// Whether the task has finished. Outside its run, the run is over and so is the task.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.with_kernel(|kernel| kernel.is_task_finished(self.task))
+            .unwrap_or(true)
+    }
+}
+
+impl<T: 'static> Future for SimJoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let task = self.task;
+        let polled = self
+            .with_kernel(|kernel| kernel.poll_join(task, cx.waker()))
+            .unwrap_or_else(|| panic!("JoinHandle of task {task} polled outside its simulation"));
+        polled.map(|result| {
+            result.map(|output| {
+                *output
+                    .downcast::<T>()
+                    .expect("a task's output has its handle's type")
+            })
+        })
     }
 }
 
 impl<T> Drop for SimJoinHandle<T> {
     fn drop(&mut self) {
-        let unobserved = {
-            let mut state = self.slot.lock();
-            state.handle_dropped = true;
-            state.joiner = None;
-            match &state.result {
-                Some(Err(e)) => e.panic_message().map(str::to_string),
-                _ => None,
+        let (run_id, task) = (self.run_id, self.task);
+        context::with_current(|kernel| {
+            if kernel.run_id == run_id {
+                kernel.drop_handle(task);
             }
-        };
-        if let Some(message) = unobserved {
-            super::context::report_unobserved_panic(
-                self.run_id,
-                self.task,
-                message,
-                "its handle was dropped",
-            );
-        }
+        });
     }
 }

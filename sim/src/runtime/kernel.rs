@@ -8,10 +8,10 @@
 //! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
 
 use super::faults::FaultState;
-use super::join::Completion;
+use super::join::JoinState;
 use super::policy::Scheduler;
 use super::timers::{TimerEntry, TimerKey, Timers};
-use super::waker::{TaskWaker, WakeQueue};
+use super::waker::run_tag;
 use super::world::WorldState;
 use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};
@@ -28,7 +28,6 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -52,9 +51,8 @@ pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
 
 pub(crate) struct TaskSlot {
     pub(crate) future: Option<BoxFuture>,
-    /// The executor's reference to the task's waker; polls borrow it.
-    pub(crate) waker_ref: Arc<TaskWaker>,
-    pub(crate) completion: Arc<dyn Completion>,
+    /// The task's result, and its handle's state.
+    pub(crate) join: JoinState,
     pub(crate) done: bool,
     pub(crate) scheduled: bool,
     /// Reported as never-woken; not reported again as leaked.
@@ -120,11 +118,13 @@ pub(crate) struct State {
 pub(crate) struct Kernel {
     pub(crate) run_id: u64,
     pub(crate) state: RefCell<State>,
-    /// Identifies this run's wakers, and holds wake-ups from other threads.
-    pub(crate) wake_queue: Arc<WakeQueue>,
-    /// Tasks woken on this thread since the executor last looked, in wake order. Outside
-    /// `state` so that a waker can push while the state is borrowed (a timer firing).
+    /// `run_id`'s low bits, as this run's wakers carry them.
+    pub(crate) run_tag: u32,
+    /// Tasks woken since the executor last looked, in wake order. Outside `state` so that a
+    /// waker can push while the state is borrowed (a timer firing).
     pub(crate) woken: RefCell<Vec<TaskId>>,
+    /// Live wakers of each task, by task index (see `waker.rs`).
+    pub(crate) waker_refs: RefCell<Vec<u32>>,
     /// Whether any invariant is registered: the step loop skips the check otherwise.
     pub(crate) has_invariants: Cell<bool>,
 }
@@ -140,10 +140,12 @@ impl Kernel {
             .faults
             .draw_swarm(&mut stream_rng(config.seed, Stream::Swarm));
         let world = WorldState::new(plan.timed_process_crashes());
+        // Identity only, never simulated state: it keeps a handle or waker that outlives its
+        // run from reaching a later run on the same thread.
+        let run_id = NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed);
         Kernel {
-            // Identity only, never simulated state: it keeps a handle that outlives its run
-            // from reporting into a later run on the same thread.
-            run_id: NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed),
+            run_id,
+            run_tag: run_tag(run_id),
             state: RefCell::new(State {
                 now: Instant::ZERO,
                 tasks: Vec::with_capacity(64),
@@ -169,8 +171,8 @@ impl Kernel {
                 closed: false,
                 config,
             }),
-            wake_queue: Arc::new(WakeQueue::default()),
             woken: RefCell::new(Vec::with_capacity(64)),
+            waker_refs: RefCell::new(Vec::with_capacity(64)),
             has_invariants: Cell::new(false),
         }
     }
@@ -185,25 +187,20 @@ impl Kernel {
         name: Cow<'static, str>,
         location: &'static Location<'static>,
         future: BoxFuture,
-        completion: Arc<dyn Completion>,
     ) -> TaskId {
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
         let id = TaskId(u32::try_from(st.tasks.len()).expect("fewer than 2^32 tasks"));
-        let waker_ref = Arc::new(TaskWaker {
-            task: id,
-            queue: self.wake_queue.clone(),
-        });
         st.tasks.push(TaskSlot {
             future: Some(future),
-            waker_ref,
-            completion,
+            join: JoinState::default(),
             done: false,
             scheduled: true,
             never_woken: false,
             abort_requested: false,
         });
         st.runnable.push_back(id);
+        self.waker_refs.borrow_mut().push(0);
         st.scheduler.on_spawn(id, &mut st.scheduler_rng);
         st.stats.tasks_spawned += 1;
         st.recorder.trace.tasks.push(TaskInfo {

@@ -8,11 +8,10 @@
 //! 4. the policy picks one runnable task (recorded when there was a choice) and polls it.
 
 use super::context;
-use super::join::JoinSlot;
 use super::kernel::{BoxFuture, Kernel, State};
 use super::panic;
 use super::policy::Schedule;
-use super::waker::{TaskWaker, EXECUTOR_WAKER_REFS};
+use super::waker;
 use crate::check::ViolationKind;
 use crate::config::{ConfigError, SimConfig};
 use crate::report::{Report, Verdict};
@@ -20,7 +19,6 @@ use crate::trace::{EventKind, TaskId};
 use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A deterministic simulation: one seed, one schedule, one report.
@@ -81,19 +79,10 @@ impl Sim {
         let seed = self.config.seed;
         let kernel = Rc::new(Kernel::new(self.config));
         let entered = context::enter(kernel.clone());
-        let main_slot = JoinSlot::<()>::new();
         let future = main();
-        let done = main_slot.clone();
-        let wrapped: BoxFuture = Box::pin(async move {
-            future.await;
-            done.complete(Ok(()));
-        });
-        kernel.spawn(
-            "main".into(),
-            Location::caller(),
-            wrapped,
-            main_slot.clone(),
-        );
+        // The main task has no handle: its end is its slot's `done`, a panic in it a violation.
+        let wrapped: BoxFuture = Box::pin(future);
+        kernel.spawn("main".into(), Location::caller(), wrapped);
         let end = drive(&kernel);
         end_checks(&kernel, end);
         teardown(&kernel);
@@ -171,20 +160,17 @@ fn fire_due_timers(st: &mut State) {
     }
 }
 
-/// Moves the tasks woken since the last look to the runnable set, in wake order: those woken
-/// on this thread, then any woken from another.
+/// Moves the tasks woken since the last look to the runnable set, in wake order.
 #[inline]
 fn collect_woken(kernel: &Kernel, st: &mut State, scratch: &mut Vec<TaskId>) {
     {
-        let mut local = kernel.woken.borrow_mut();
-        if !local.is_empty() {
-            std::mem::swap(&mut *local, scratch);
+        let mut woken = kernel.woken.borrow_mut();
+        if woken.is_empty() {
+            return;
         }
+        std::mem::swap(&mut *woken, scratch);
     }
-    kernel.wake_queue.drain_remote_into(scratch);
-    if !scratch.is_empty() {
-        schedule_woken(st, scratch);
-    }
+    schedule_woken(st, scratch);
 }
 
 fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
@@ -214,7 +200,7 @@ fn pick(st: &mut State) -> TaskId {
 
 /// Polls one task with the state released (invariant 1 of the kernel), then files the outcome.
 fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
-    let (mut future, waker_ref, started) = {
+    let (mut future, started) = {
         let mut guard = kernel.state.borrow_mut();
         let st = &mut *guard;
         let slot = &mut st.tasks[task.index()];
@@ -224,17 +210,13 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
         }
         slot.scheduled = false;
         let future = slot.future.take().expect("a runnable task has its future");
-        // The slot keeps its `Arc` for the whole run, so the pointer stays valid for the poll.
-        let waker_ref = Arc::as_ptr(&slot.waker_ref);
         st.current = Some(task);
         st.stats.steps += 1;
         let now = st.now;
         st.recorder.push(now, Some(task), EventKind::Poll);
-        (future, waker_ref, now)
+        (future, now)
     };
-    // SAFETY: `waker_ref` is `Arc::as_ptr` of the `Arc` the task's slot owns; slots and their
-    // `Arc`s are dropped only at teardown, after the step loop.
-    let waker = unsafe { TaskWaker::borrowed(waker_ref) };
+    let waker = waker::borrowed(kernel.run_tag, task);
     let polled = panic::catch(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
 
     let mut finished = None;
@@ -250,17 +232,17 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
             Ok(Poll::Pending) if !aborted => {
                 st.tasks[task.index()].future = Some(future);
                 collect_woken(kernel, st, woken);
-                check_never_woken(st, task);
+                check_never_woken(kernel, st, task);
             }
             Ok(Poll::Pending) => {
                 st.tasks[task.index()].done = true;
                 st.recorder.push(now, Some(task), EventKind::Abort);
-                finished = Some((future, Some(st.tasks[task.index()].completion.clone())));
+                finished = Some((future, true));
             }
             Ok(Poll::Ready(())) => {
                 st.tasks[task.index()].done = true;
                 st.recorder.push(now, Some(task), EventKind::Complete);
-                finished = Some((future, None));
+                finished = Some((future, false));
             }
             Err(caught) => {
                 st.tasks[task.index()].done = true;
@@ -272,22 +254,18 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
                         message: message.clone(),
                     },
                 );
-                panicked = Some((
-                    st.tasks[task.index()].completion.clone(),
-                    message,
-                    caught.location,
-                ));
-                finished = Some((future, None));
+                panicked = Some((message, caught.location));
+                finished = Some((future, false));
             }
         }
     }
     if let Some((future, cancelled)) = finished {
         drop(future);
-        if let Some(completion) = cancelled {
-            completion.cancel();
+        if cancelled {
+            kernel.cancel_task(task);
         }
     }
-    if let Some((completion, message, location)) = panicked {
+    if let Some((message, location)) = panicked {
         let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
         if task == MAIN {
             kernel.report(
@@ -295,7 +273,7 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
                 Some(task),
                 format!("the main task panicked{at}: {message}"),
             );
-        } else if completion.fail_with_panic(message.clone()) {
+        } else if kernel.fail_with_panic(task, message.clone()) {
             kernel.report(
                 ViolationKind::UnobservedPanic,
                 Some(task),
@@ -308,21 +286,20 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
 /// An aborted task's turn: its future is dropped (with the state released), then its handle
 /// learns of the cancellation.
 fn finish_abort(kernel: &Kernel, task: TaskId) {
-    let (future, completion) = {
+    let future = {
         let mut guard = kernel.state.borrow_mut();
         let st = &mut *guard;
         let slot = &mut st.tasks[task.index()];
         slot.scheduled = false;
         slot.done = true;
         let future = slot.future.take();
-        let completion = slot.completion.clone();
         st.stats.steps += 1;
         let now = st.now;
         st.recorder.push(now, Some(task), EventKind::Abort);
-        (future, completion)
+        future
     };
     drop(future);
-    completion.cancel();
+    kernel.cancel_task(task);
 }
 
 #[inline]
@@ -344,9 +321,9 @@ fn check_poll_hold(st: &mut State, task: TaskId, started: crate::time::Instant) 
 }
 
 /// A pending task that is not runnable and whose waker nobody holds can never run again.
-fn check_never_woken(st: &mut State, task: TaskId) {
+fn check_never_woken(kernel: &Kernel, st: &mut State, task: TaskId) {
     let slot = &mut st.tasks[task.index()];
-    if slot.scheduled || Arc::strong_count(&slot.waker_ref) > EXECUTOR_WAKER_REFS {
+    if slot.scheduled || kernel.waker_refs.borrow()[task.index()] > 0 {
         return;
     }
     slot.never_woken = true;
@@ -455,7 +432,7 @@ fn end_detectors(kernel: &Kernel, end: End) {
         .enumerate()
         .skip(1)
         .filter_map(|(i, slot)| {
-            slot.completion
+            slot.join
                 .unobserved_panic()
                 .map(|m| (TaskId(i as u32), m))
         })

@@ -1,124 +1,100 @@
-//! Task wakers, and the queues they report to.
+//! Task wakers: a (run, task) pair, with no allocation and no atomic reference count.
 //!
-//! A waker must be `Send + Sync`, so it holds an `Arc` to the run's [`WakeQueue`] rather than
-//! a reference to the executor. A wake on the simulation's own thread (every wake, since
-//! simulated code never starts threads) goes to the kernel's local queue, found through the
-//! thread's context: no lock. A wake from any other thread goes to the queue's mutex-guarded
-//! remote list, which the executor drains after the local one.
+//! A simulated task's waker carries its run's id (low 32 bits) and its task id packed in the
+//! waker's data word; the data is never dereferenced. Waking pushes the task id onto the
+//! kernel's wake list, found through the thread's context; cloning and dropping count the
+//! task's live wakers in the kernel (`Kernel::waker_refs`), which is how the never-woken
+//! detector knows that nobody can wake a task any more. The executor polls with a waker it does
+//! not count (see [`borrowed`]).
 //!
-//! The waker is our own `RawWaker` over `Arc<TaskWaker>`, so that the executor can poll a task
-//! with a *borrowed* waker (no reference count traffic per poll) and so that the strong count
-//! of the `Arc` is exactly the executor's one reference plus every waker held by someone who
-//! may still wake the task, which is how the never-woken detector counts them.
+//! The simulation runs on one thread and simulated code never starts threads. A waker used on
+//! another thread, or after its run, finds no kernel of its run there and does nothing: the
+//! run then reports the task as deadlocked or never woken rather than waking it at a
+//! nondeterministic moment.
 
 use super::context;
+use super::kernel::Kernel;
 use crate::trace::TaskId;
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-/// Where the wakers of one run report: identifies the run, and holds wakes from other threads.
-#[derive(Default)]
-pub(crate) struct WakeQueue {
-    remote: Mutex<Vec<TaskId>>,
-    /// Set by every remote push, cleared by every drain: most drains skip the lock.
-    remote_pending: AtomicBool,
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("asynclife-sim packs a run id and a task id into a waker's 64-bit data word");
+
+/// The low 32 bits of a run id: enough to tell a stale waker from the current run's.
+pub(crate) fn run_tag(run_id: u64) -> u32 {
+    run_id as u32
 }
 
-impl WakeQueue {
-    fn push_remote(&self, task: TaskId) {
-        self.remote
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(task);
-        self.remote_pending.store(true, Ordering::Release);
-    }
-
-    /// Moves tasks woken from other threads into `into`, keeping their order.
-    #[inline]
-    pub(crate) fn drain_remote_into(&self, into: &mut Vec<TaskId>) {
-        if self.remote_pending.load(Ordering::Relaxed) {
-            self.drain_remote_slow(into);
-        }
-    }
-
-    #[cold]
-    fn drain_remote_slow(&self, into: &mut Vec<TaskId>) {
-        if !self.remote_pending.swap(false, Ordering::Acquire) {
-            return;
-        }
-        let mut woken = self
-            .remote
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        into.append(&mut woken);
-    }
+fn pack(run: u32, task: TaskId) -> *const () {
+    std::ptr::without_provenance(((run as usize) << 32) | task.0 as usize)
 }
 
-/// The waker of one task. The executor keeps one `Arc` of it; every other strong reference is
-/// a waker held by someone who may still wake the task.
-pub(crate) struct TaskWaker {
-    pub(crate) task: TaskId,
-    pub(crate) queue: Arc<WakeQueue>,
+fn unpack(data: *const ()) -> (u32, TaskId) {
+    let word = data.addr();
+    ((word >> 32) as u32, TaskId(word as u32))
 }
 
-/// Strong references the executor itself holds to each task's waker.
-pub(crate) const EXECUTOR_WAKER_REFS: usize = 1;
+/// The waker the executor polls `task` with. It is not counted as a live waker, so it is never
+/// dropped; clones made from it are counted.
+pub(crate) fn borrowed(run: u32, task: TaskId) -> ManuallyDrop<Waker> {
+    // SAFETY: VTABLE's functions never dereference the data word, and keep the count of live
+    // wakers balanced: the one returned here is not counted and, in `ManuallyDrop`, never
+    // releases a count.
+    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(pack(run, task), &VTABLE)) })
+}
 
-impl TaskWaker {
-    fn wake_by_ref(&self) {
-        let local = context::with_current(|kernel| {
-            if Arc::ptr_eq(&kernel.wake_queue, &self.queue) {
-                kernel.woken.borrow_mut().push(self.task);
-                true
-            } else {
-                false
-            }
-        });
-        if local != Some(true) {
-            self.queue.push_remote(self.task);
+/// Runs `f` on the kernel of the waker's run, if that run is the thread's current one.
+fn with_run(data: *const (), f: impl FnOnce(&Kernel, TaskId)) {
+    let (run, task) = unpack(data);
+    context::with_current(|kernel| {
+        if kernel.run_tag == run {
+            f(kernel, task);
         }
-    }
-
-    /// A waker that borrows the `TaskWaker` at `this`: no reference is taken, and none must
-    /// be released, so it is never dropped. Clones made from it take their own references.
-    ///
-    /// # Safety
-    /// `this` must be `Arc::as_ptr` of an `Arc<TaskWaker>` that stays alive for as long as the
-    /// returned waker is used. The executor polls with it while the task's slot keeps its
-    /// `Arc`.
-    pub(crate) unsafe fn borrowed(this: *const TaskWaker) -> ManuallyDrop<Waker> {
-        // SAFETY: the caller keeps the `Arc` alive; `ManuallyDrop` keeps the waker from
-        // releasing a reference it does not own.
-        ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(this.cast::<()>(), &VTABLE)) })
-    }
+    });
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
-// The four functions below receive only pointers made by `TaskWaker::borrowed` or `clone`,
-// each pointing to the `TaskWaker` inside a live `Arc`.
+// The four functions below only unpack the data word; they are `unsafe fn` because the
+// `RawWakerVTable` signature requires it.
 
 unsafe fn clone(data: *const ()) -> RawWaker {
-    // SAFETY: `data` is a live `Arc<TaskWaker>` pointer (see above); the new waker owns the
-    // reference taken here.
-    unsafe { Arc::increment_strong_count(data.cast::<TaskWaker>()) };
+    with_run(data, |kernel, task| {
+        kernel.waker_refs.borrow_mut()[task.index()] += 1;
+    });
     RawWaker::new(data, &VTABLE)
 }
 
 unsafe fn wake(data: *const ()) {
-    // SAFETY: an owned waker's pointer carries one strong reference, released here.
-    let this = unsafe { Arc::from_raw(data.cast::<TaskWaker>()) };
-    this.wake_by_ref();
+    with_run(data, |kernel, task| {
+        kernel.woken.borrow_mut().push(task);
+        release(kernel, task);
+    });
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
-    // SAFETY: `data` is a live `Arc<TaskWaker>` pointer (see above).
-    unsafe { &*data.cast::<TaskWaker>() }.wake_by_ref();
+    with_run(data, |kernel, task| kernel.woken.borrow_mut().push(task));
 }
 
 unsafe fn drop_waker(data: *const ()) {
-    // SAFETY: an owned waker's pointer carries one strong reference, released here.
-    unsafe { Arc::decrement_strong_count(data.cast::<TaskWaker>()) };
+    with_run(data, release);
+}
+
+/// One live waker fewer. Saturating: a waker cloned where its run was not current (another
+/// thread) was never counted.
+fn release(kernel: &Kernel, task: TaskId) {
+    let mut refs = kernel.waker_refs.borrow_mut();
+    refs[task.index()] = refs[task.index()].saturating_sub(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_keeps_run_and_task() {
+        let data = pack(0xdead_beef, TaskId(0x1234_5678));
+        assert_eq!(unpack(data), (0xdead_beef, TaskId(0x1234_5678)));
+    }
 }
