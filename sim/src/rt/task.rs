@@ -88,7 +88,7 @@ impl<T> JoinHandle<T> {
     }
 }
 
-impl<T: 'static> Future for JoinHandle<T> {
+impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

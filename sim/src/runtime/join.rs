@@ -7,7 +7,6 @@ use super::context;
 use super::kernel::{Kernel, State};
 use crate::check::ViolationKind;
 use crate::trace::TaskId;
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -70,7 +69,8 @@ impl fmt::Display for JoinError {
 impl std::error::Error for JoinError {}
 
 /// A task's output, type-erased in the kernel; `Box` of a zero-sized output allocates nothing.
-pub(crate) type Output = Box<dyn Any + Send>;
+/// Only the task's own handle takes it back, as the type it was spawned with.
+pub(crate) type Output = Box<dyn Send>;
 
 /// A task's result and its handle's state, in the task's slot.
 #[derive(Default)]
@@ -241,7 +241,7 @@ impl<T> SimJoinHandle<T> {
     }
 }
 
-impl<T: 'static> Future for SimJoinHandle<T> {
+impl<T> Future for SimJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -251,9 +251,12 @@ impl<T: 'static> Future for SimJoinHandle<T> {
             .unwrap_or_else(|| panic!("JoinHandle of task {task} polled outside its simulation"));
         polled.map(|result| {
             result.map(|output| {
-                *output
-                    .downcast::<T>()
-                    .expect("a task's output has its handle's type")
+                let raw = Box::into_raw(output).cast::<T>();
+                // SAFETY: a `SimJoinHandle<T>` for (run, task) is made only by `rt::spawn`, for
+                // the task whose future outputs `T`, and that task's output was stored as
+                // `Box::new(output)` of that `T` (the run id rules out another run's task). So
+                // the box holds a `T`, allocated with `T`'s layout.
+                *unsafe { Box::from_raw(raw) }
             })
         })
     }
