@@ -18,22 +18,23 @@ use std::path::Path;
 const SHOWN_EVENTS: usize = 300;
 
 fn lifecycle_view(trace: &Trace) -> String {
-    let mut view = Trace::with_capacity(SHOWN_EVENTS);
-    view.tasks = trace.tasks.clone();
-    let lifecycle = trace.events.iter().filter(|e| {
+    let lifecycle = trace.events().iter().filter(|e| {
         !matches!(
             e.kind,
             EventKind::Poll | EventKind::Wake | EventKind::TimerFired
         )
     });
     let total = lifecycle.clone().count();
-    view.events = lifecycle.take(SHOWN_EVENTS).cloned().collect();
+    let view = Trace::from_events(
+        trace.tasks.clone(),
+        lifecycle.take(SHOWN_EVENTS).cloned().collect(),
+    );
     let mut text = format!(
         "trace hash {}, {} events ({} lifecycle events, {} shown)\n",
         format_hash(trace.hash()),
         trace.event_count,
         total,
-        view.events.len()
+        view.events().len()
     );
     text.push_str(&view.to_text());
     text

@@ -56,7 +56,7 @@ fn a_trace_without_recorded_events_has_the_same_hash() {
         record_trace: false,
         ..SimConfig::with_seed(9)
     });
-    assert!(bare.trace.events.is_empty());
+    assert!(bare.trace.events().is_empty());
     assert_eq!(full.trace_hash(), bare.trace_hash());
     assert_eq!(full.trace.event_count, bare.trace.event_count);
 }
@@ -133,7 +133,11 @@ fn replaying_a_recorded_schedule_gives_the_identical_trace() {
             ..SimConfig::with_seed(seed)
         });
         assert_eq!(original.trace_hash(), replayed.trace_hash(), "seed {seed}");
-        assert_eq!(original.trace.events, replayed.trace.events, "seed {seed}");
+        assert_eq!(
+            original.trace.events(),
+            replayed.trace.events(),
+            "seed {seed}"
+        );
         assert_eq!(original.schedule, replayed.schedule);
     }
 }

@@ -41,16 +41,17 @@ pub fn print_violations(report: &Report) {
     for v in &report.violations {
         println!("  violation {v}");
     }
-    let events = &report.trace.events;
+    let events = report.trace.events();
     let first = events
         .iter()
         .position(|e| matches!(e.kind, asynclife_sim::trace::EventKind::Violation { .. }))
         .unwrap_or(events.len());
     let from = first.saturating_sub(CONTEXT_EVENTS);
     if first > 0 {
-        let mut context = asynclife_sim::Trace::with_capacity(first - from);
-        context.tasks = report.trace.tasks.clone();
-        context.events = events[from..first].to_vec();
+        let context = asynclife_sim::Trace::from_events(
+            report.trace.tasks.clone(),
+            events[from..first].to_vec(),
+        );
         println!("  last events before it (virtual time, task, event):");
         for line in context.to_text().lines() {
             println!("    {line}");

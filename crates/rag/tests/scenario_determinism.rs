@@ -27,6 +27,6 @@ fn recording_the_trace_does_not_change_the_run() {
     let full =
         asynclife_sim::subsystem::run::<asynclife_rag::Rag>(config, &scenario.workload, "fixed")
             .unwrap();
-    assert!(!full.trace.events.is_empty());
+    assert!(!full.trace.events().is_empty());
     assert_eq!(bare.trace_hash(), full.trace_hash());
 }

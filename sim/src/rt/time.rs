@@ -73,10 +73,8 @@ impl Future for Sleep {
         match &mut self.get_mut().inner {
             SleepInner::Sim {
                 deadline, timer, ..
-            } => {
-                context::with_current(|kernel| kernel.poll_timer(*deadline, timer, cx.waker()))
-                    .expect("a simulated sleep is polled inside its simulation")
-            }
+            } => context::with_current(|kernel| kernel.poll_timer(*deadline, timer, cx.waker()))
+                .expect("a simulated sleep is polled inside its simulation"),
             SleepInner::Tokio(s) => s.as_mut().poll(cx),
         }
     }

@@ -230,8 +230,7 @@ impl<T> SimJoinHandle<T> {
 
     /// Runs `f` on the kernel of the handle's run, if it is the thread's current one.
     fn with_kernel<R>(&self, f: impl FnOnce(&Kernel) -> R) -> Option<R> {
-        context::with_current(|kernel| (kernel.run_id == self.run_id).then(|| f(kernel)))
-            .flatten()
+        context::with_current(|kernel| (kernel.run_id == self.run_id).then(|| f(kernel))).flatten()
     }
 
     /// Whether the task has finished. Outside its run, the run is over and so is the task.

@@ -18,7 +18,7 @@ use crate::check::{TaskRef, Violation, ViolationKind};
 use crate::config::SimConfig;
 use crate::report::Stats;
 use crate::time::Instant;
-use crate::trace::{Event, EventKind, TaskId, TaskInfo, Trace, TraceHasher};
+use crate::trace::{EventKind, TaskId, TaskInfo, Trace, TraceHasher};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::borrow::Cow;
@@ -73,11 +73,10 @@ impl Recorder {
     // place and hashed without a match.
     #[inline(always)]
     pub(crate) fn push(&mut self, at: Instant, task: Option<TaskId>, kind: EventKind) {
-        let event = Event { at, task, kind };
-        self.hasher.event(&event);
+        self.hasher.parts(at, task, &kind);
         self.trace.event_count += 1;
         if self.record {
-            self.trace.events.push(event);
+            self.trace.record(at, task, kind);
         }
     }
 

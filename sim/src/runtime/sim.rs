@@ -431,11 +431,7 @@ fn end_detectors(kernel: &Kernel, end: End) {
         .iter()
         .enumerate()
         .skip(1)
-        .filter_map(|(i, slot)| {
-            slot.join
-                .unobserved_panic()
-                .map(|m| (TaskId(i as u32), m))
-        })
+        .filter_map(|(i, slot)| slot.join.unobserved_panic().map(|m| (TaskId(i as u32), m)))
         .collect();
     for (id, message) in unobserved {
         st.push_violation(

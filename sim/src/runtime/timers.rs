@@ -123,7 +123,17 @@ impl Timers {
     }
 
     /// Removes and returns the earliest timer if it is due at `now`.
+    #[inline]
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<TimerEntry> {
+        // The common case, checked without touching the slab: the top of the heap, cancelled
+        // or not, is not due yet, so no live timer is.
+        match self.heap.peek() {
+            Some(&Reverse(key)) if unpack(key).0 <= now => self.pop_due_slow(now),
+            _ => None,
+        }
+    }
+
+    fn pop_due_slow(&mut self, now: Instant) -> Option<TimerEntry> {
         self.skip_cancelled();
         match self.heap.peek().map(|&Reverse(key)| unpack(key)) {
             Some((deadline, _, slot)) if deadline <= now => {

@@ -57,7 +57,7 @@ pub(super) fn trace_end(trace: &Trace) -> Instant {
     // Events are pushed in time order, but taking the maximum costs nothing and does not rely
     // on it.
     trace
-        .events
+        .events()
         .iter()
         .map(|e| e.at)
         .max()
@@ -72,7 +72,7 @@ pub(super) fn trace_end(trace: &Trace) -> Instant {
 pub(super) fn lifetimes(trace: &Trace) -> Vec<Option<Lifetime>> {
     let end = trace_end(trace);
     let mut lives: Vec<Option<Lifetime>> = vec![None; trace.tasks.len()];
-    for event in &trace.events {
+    for event in trace.events() {
         let Some(life) = event.task.and_then(|id| lives.get_mut(id.index())) else {
             continue;
         };
@@ -192,7 +192,12 @@ pub(super) fn on_processes_track(event: &Event) -> bool {
 pub(super) fn render(trace: &Trace) -> String {
     let mut events = metadata(trace);
     events.extend(task_spans(trace));
-    events.extend(trace.events.iter().filter_map(|event| entry(trace, event)));
+    events.extend(
+        trace
+            .events()
+            .iter()
+            .filter_map(|event| entry(trace, event)),
+    );
     let mut out = String::from("{\"traceEvents\":[\n");
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
@@ -285,7 +290,7 @@ fn metadata(trace: &Trace) -> Vec<ChromeEvent> {
         "name",
         "asynclife".into(),
     )];
-    if trace.events.iter().any(on_processes_track) {
+    if trace.events().iter().any(on_processes_track) {
         // First: it is one track, easy to lose below thousands of tasks.
         events.extend(name(PROCESSES_TID, "processes".to_string(), -1));
     }
@@ -344,8 +349,7 @@ pub(super) mod tests {
     /// Four tasks (one still alive, one panicking, one aborted with a name to escape), a blocked
     /// poll, two faults, a process event and a violation. Shared with the SVG tests.
     pub(in crate::trace) fn sample() -> Trace {
-        let mut trace = Trace::with_capacity(16);
-        trace.tasks = vec![
+        let tasks = vec![
             info(0, "main", None),
             info(1, "worker", Some(0)),
             info(2, "<flusher> & \"co\"", Some(0)),
@@ -358,7 +362,7 @@ pub(super) mod tests {
             point: point.into(),
             outcome: "error".into(),
         };
-        trace.events = vec![
+        let events = vec![
             ev(0, Some(0), EventKind::Spawn),
             ev(0, Some(1), EventKind::Spawn),
             ev(5, Some(2), EventKind::Spawn),
@@ -400,8 +404,7 @@ pub(super) mod tests {
             ),
             ev(2_000, Some(0), EventKind::Poll),
         ];
-        trace.event_count = trace.events.len() as u64;
-        trace
+        Trace::from_events(tasks, events)
     }
 
     fn parse(trace: &Trace) -> Vec<Value> {
@@ -510,20 +513,21 @@ pub(super) mod tests {
 
     #[test]
     fn sub_microsecond_times_keep_their_fraction() {
-        let mut trace = Trace::with_capacity(2);
-        trace.tasks = vec![info(0, "main", None)];
-        trace.events = vec![
-            Event {
-                at: Instant::from_nanos(1_500),
-                task: Some(TaskId(0)),
-                kind: EventKind::Spawn,
-            },
-            Event {
-                at: Instant::from_nanos(4_000),
-                task: Some(TaskId(0)),
-                kind: EventKind::Complete,
-            },
-        ];
+        let trace = Trace::from_events(
+            vec![info(0, "main", None)],
+            vec![
+                Event {
+                    at: Instant::from_nanos(1_500),
+                    task: Some(TaskId(0)),
+                    kind: EventKind::Spawn,
+                },
+                Event {
+                    at: Instant::from_nanos(4_000),
+                    task: Some(TaskId(0)),
+                    kind: EventKind::Complete,
+                },
+            ],
+        );
         let events = parse(&trace);
         let main = &find(&events, "X", "main")[0];
         assert_eq!(main["ts"].as_f64(), Some(1.5));

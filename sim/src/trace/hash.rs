@@ -1,7 +1,8 @@
 //! A stable, order-sensitive hash of trace events, defined here so that it never changes with a
 //! compiler or library version (std's hashers promise no such thing).
 
-use super::event::{Event, EventKind};
+use super::event::{Event, EventKind, TaskId};
+use crate::time::Instant;
 
 /// Word-at-a-time mixing in the style of FxHash, with a final avalanche.
 #[derive(Clone, Debug)]
@@ -39,9 +40,15 @@ impl TraceHasher {
     /// own events (poll, wake, timer), and the match then folds away.
     #[inline(always)]
     pub fn event(&mut self, event: &Event) {
-        self.word(event.at.as_nanos());
-        self.word(event.task.map_or(u64::MAX, |t| u64::from(t.0)));
-        match &event.kind {
+        self.parts(event.at, event.task, &event.kind);
+    }
+
+    /// Mixes in the event made of these parts, as [`TraceHasher::event`] does.
+    #[inline(always)]
+    pub fn parts(&mut self, at: Instant, task: Option<TaskId>, kind: &EventKind) {
+        self.word(at.as_nanos());
+        self.word(task.map_or(u64::MAX, |t| u64::from(t.0)));
+        match kind {
             EventKind::Spawn => self.word(1),
             EventKind::Poll => self.word(2),
             EventKind::Wake => self.word(3),
@@ -95,8 +102,6 @@ impl TraceHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Instant;
-    use crate::trace::TaskId;
 
     fn ev(at_ms: u64, task: u32, kind: EventKind) -> Event {
         Event {

@@ -6,27 +6,69 @@
 mod chrome;
 mod event;
 mod hash;
+mod log;
 mod svg;
 mod text;
 
 pub use event::{Event, EventKind, TaskId, TaskInfo};
 pub use hash::TraceHasher;
 
+use crate::time::Instant;
+use log::EventLog;
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// Everything that happened in one run, in order.
 ///
 /// The hash is order-sensitive and covers every event except source locations (so that moving
 /// code does not change the hash of a run that behaves the same).
+///
+/// The engine records events compactly; [`Trace::events`] builds the list of [`Event`]s the
+/// first time it is asked for, so a run whose trace is never read (a passing seed of a sweep)
+/// never builds it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "TraceData", into = "TraceData")]
 pub struct Trace {
     /// Every task spawned, indexed by its [`TaskId`].
     pub tasks: Vec<TaskInfo>,
-    /// The events, in the order they happened. Empty when recording was switched off.
-    pub events: Vec<Event>,
     /// Number of events seen, recorded or not.
     pub event_count: u64,
     hash: u64,
+    log: EventLog,
+    events: OnceLock<Vec<Event>>,
+}
+
+/// A trace as it is serialised: its events written out.
+#[derive(Serialize, Deserialize)]
+struct TraceData {
+    tasks: Vec<TaskInfo>,
+    events: Vec<Event>,
+    event_count: u64,
+    hash: u64,
+}
+
+impl From<TraceData> for Trace {
+    fn from(data: TraceData) -> Trace {
+        Trace {
+            tasks: data.tasks,
+            event_count: data.event_count,
+            hash: data.hash,
+            log: EventLog::default(),
+            events: OnceLock::from(data.events),
+        }
+    }
+}
+
+impl From<Trace> for TraceData {
+    fn from(trace: Trace) -> TraceData {
+        let events = trace.events().to_vec();
+        TraceData {
+            tasks: trace.tasks,
+            events,
+            event_count: trace.event_count,
+            hash: trace.hash,
+        }
+    }
 }
 
 impl Trace {
@@ -34,9 +76,35 @@ impl Trace {
     /// the first regrowths).
     pub fn with_capacity(events: usize) -> Trace {
         Trace {
-            events: Vec::with_capacity(events),
+            log: EventLog::with_capacity(events),
             ..Trace::default()
         }
+    }
+
+    /// A trace of these tasks and events, hashed as the engine hashes a run.
+    pub fn from_events(tasks: Vec<TaskInfo>, events: Vec<Event>) -> Trace {
+        let mut hasher = TraceHasher::default();
+        for event in &events {
+            hasher.event(event);
+        }
+        Trace {
+            tasks,
+            event_count: events.len() as u64,
+            hash: hasher.finish(),
+            log: EventLog::default(),
+            events: OnceLock::from(events),
+        }
+    }
+
+    /// The events, in the order they happened. Empty when recording was switched off.
+    pub fn events(&self) -> &[Event] {
+        self.events.get_or_init(|| self.log.to_events())
+    }
+
+    /// Appends an event as the engine records one (without hashing it).
+    #[inline(always)]
+    pub(crate) fn record(&mut self, at: Instant, task: Option<TaskId>, kind: EventKind) {
+        self.log.push(at, task, kind);
     }
 
     /// The order-sensitive hash of every event.

@@ -43,7 +43,7 @@ struct Layout {
 
 impl Layout {
     fn new(trace: &Trace) -> Layout {
-        let processes_lane = trace.events.iter().any(on_processes_track);
+        let processes_lane = trace.events().iter().any(on_processes_track);
         Layout {
             end_ns: trace_end(trace).as_nanos().max(MIN_SPAN_NS),
             processes_lane,
@@ -224,7 +224,7 @@ fn marks(out: &mut String, trace: &Trace, layout: &Layout) {
     // One mark per lane, pixel and kind: a run of a million events stays a picture rather than
     // a million elements. The first event at a spot gives the tooltip.
     let mut drawn = BTreeSet::new();
-    for event in &trace.events {
+    for event in trace.events() {
         let Some(top) = layout.event_top(event) else {
             continue;
         };
@@ -294,7 +294,7 @@ fn violations(out: &mut String, trace: &Trace, layout: &Layout) {
     let bottom = layout.lanes_bottom();
     let mut labels: Vec<Label> = Vec::new();
     let mut last_line_px = None;
-    for event in &trace.events {
+    for event in trace.events() {
         let EventKind::Violation { kind, message } = &event.kind else {
             continue;
         };
@@ -545,9 +545,10 @@ mod tests {
                 message: format!("{kind} happened"),
             },
         };
-        trace.events.push(violation("leaked-task"));
-        trace.events.push(violation("orphan-process"));
-        let svg = trace.to_svg();
+        let mut events = trace.events().to_vec();
+        events.push(violation("leaked-task"));
+        events.push(violation("orphan-process"));
+        let svg = Trace::from_events(trace.tasks.clone(), events).to_svg();
         assert_well_formed(&svg);
         assert_eq!(
             svg.matches(VIOLATION_PAINT).count(),
@@ -602,7 +603,8 @@ mod tests {
 
     #[test]
     fn marks_and_violations_at_one_spot_are_drawn_once() {
-        let mut trace = sample();
+        let trace = sample();
+        let mut events = trace.events().to_vec();
         let at = |ms: u64, kind: EventKind| Event {
             at: Instant::from_millis(ms),
             task: Some(TaskId(1)),
@@ -610,13 +612,11 @@ mod tests {
         };
         for i in 0..1_000 {
             let message = format!("tick {i}");
-            trace.events.push(at(1_100, EventKind::User { message }));
+            events.push(at(1_100, EventKind::User { message }));
             let (kind, message) = ("double-free".into(), format!("number {i}"));
-            trace
-                .events
-                .push(at(1_600, EventKind::Violation { kind, message }));
+            events.push(at(1_600, EventKind::Violation { kind, message }));
         }
-        let svg = trace.to_svg();
+        let svg = Trace::from_events(trace.tasks.clone(), events).to_svg();
         assert_well_formed(&svg);
         assert_eq!(
             svg.matches(USER_PAINT).count(),

@@ -6,7 +6,7 @@ use std::fmt::Write;
 /// Renders every recorded event as `TIME  #ID NAME  WHAT`.
 pub(super) fn render(trace: &Trace) -> String {
     let mut out = String::new();
-    for event in &trace.events {
+    for event in trace.events() {
         let who = match event.task {
             Some(id) => format!("{id} {}", trace.task_name(id)),
             None => "-".to_string(),
