@@ -196,6 +196,44 @@ mod tests {
     }
 
     #[test]
+    fn many_timers_fire_in_deadline_then_registration_order() {
+        // Deadlines that share high bits, low bits and whole values, inserted while earlier
+        // ones fire, against a sort of the same (deadline, registration) pairs.
+        let mut t = Timers::default();
+        let mut expected = Vec::new();
+        let mut fired = Vec::new();
+        let mut now = 0u64;
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..50u32 {
+            for i in 0..20u32 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let deadline = now + 1 + state % 5_000;
+                let id = round * 100 + i;
+                t.insert(
+                    Instant::from_nanos(deadline),
+                    TimerEntry {
+                        task: Some(TaskId(id)),
+                        ..entry()
+                    },
+                );
+                expected.push((deadline, id));
+            }
+            now += 1_000;
+            while let Some(e) = t.pop_due(Instant::from_nanos(now)) {
+                fired.push(e.task.unwrap().0);
+            }
+        }
+        while let Some(next) = t.next_deadline() {
+            fired.extend(std::iter::from_fn(|| t.pop_due(next)).map(|e| e.task.unwrap().0));
+        }
+        expected.sort();
+        let expected: Vec<u32> = expected.into_iter().map(|(_, id)| id).collect();
+        assert_eq!(fired, expected);
+    }
+
+    #[test]
     fn a_cancelled_timer_never_fires_and_its_stale_key_is_harmless() {
         let mut t = Timers::default();
         let a = t.insert(at(10), entry());
