@@ -161,16 +161,12 @@ fn fire_due_timers(st: &mut State) {
 }
 
 /// Moves the tasks woken since the last look to the runnable set, in wake order.
-#[inline]
+#[inline(always)]
 fn collect_woken(kernel: &Kernel, st: &mut State, scratch: &mut Vec<TaskId>) {
-    {
-        let mut woken = kernel.woken.borrow_mut();
-        if woken.is_empty() {
-            return;
-        }
-        std::mem::swap(&mut *woken, scratch);
+    if !kernel.woken.borrow().is_empty() {
+        std::mem::swap(&mut *kernel.woken.borrow_mut(), scratch);
+        schedule_woken(st, scratch);
     }
-    schedule_woken(st, scratch);
 }
 
 fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
