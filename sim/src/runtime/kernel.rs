@@ -236,7 +236,7 @@ impl Kernel {
                     task,
                     waker: waker.clone(),
                 };
-                *timer = Some(st.timers.insert(deadline, entry));
+                *timer = Some(st.timers.insert(st.now, deadline, entry));
             }
         }
         std::task::Poll::Pending

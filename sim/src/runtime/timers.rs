@@ -1,9 +1,14 @@
 //! Pending timers in virtual time, fired in deadline order (ties in registration order).
 //!
-//! A binary heap of keys over a slab of entries: insertion and firing are O(log n) with small
+//! Binary heaps of keys over a slab of entries: insertion and firing are O(log n) with small
 //! constants, and cancelling (a dropped `Sleep`) just empties the slab slot; the heap skips
 //! empty slots when it reaches them. A heap key packs (deadline, sequence, slot) into one
-//! `u128`, so that every comparison in the heap is a single integer comparison.
+//! `u128`, so that every comparison in a heap is a single integer comparison.
+//!
+//! Two heaps: timers due within [`NEAR`] of their registration (ticks, short sleeps, most
+//! timeouts) and the rest (long grace periods, TTLs). A new short timer is usually the
+//! earliest of all; in one heap it would climb past every long one on the way in and sink past
+//! them again on the way out. The earliest timer is the earlier of the two tops.
 
 use crate::time::Instant;
 use crate::trace::TaskId;
@@ -43,16 +48,26 @@ fn unpack(key: u128) -> (Instant, u32, u32) {
     )
 }
 
+/// Timers due within this long of their registration go to the near heap.
+const NEAR: u64 = 1_000_000_000;
+
 #[derive(Default)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<u128>>,
+    near: BinaryHeap<Reverse<u128>>,
+    far: BinaryHeap<Reverse<u128>>,
     slots: Vec<Slot>,
     free: Vec<u32>,
     next_seq: u32,
 }
 
 impl Timers {
-    pub(crate) fn insert(&mut self, deadline: Instant, entry: TimerEntry) -> TimerKey {
+    /// Registers `entry` to fire at `deadline`; `now` is the current instant.
+    pub(crate) fn insert(
+        &mut self,
+        now: Instant,
+        deadline: Instant,
+        entry: TimerEntry,
+    ) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq = seq
             .checked_add(1)
@@ -73,7 +88,12 @@ impl Timers {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 timers at once")
             }
         };
-        self.heap.push(heap_key(deadline, seq, slot));
+        let key = heap_key(deadline, seq, slot);
+        if deadline.as_nanos().saturating_sub(now.as_nanos()) < NEAR {
+            self.near.push(key);
+        } else {
+            self.far.push(key);
+        }
         TimerKey { slot, seq }
     }
 
@@ -102,16 +122,38 @@ impl Timers {
         entry
     }
 
-    /// Drops heap records of cancelled timers from the top of the heap.
+    /// The earliest key of both heaps, and whether it is the near heap's.
+    #[inline]
+    fn top(&self) -> Option<(bool, u128)> {
+        match (self.near.peek(), self.far.peek()) {
+            (Some(&Reverse(n)), Some(&Reverse(f))) => {
+                Some(if n < f { (true, n) } else { (false, f) })
+            }
+            (Some(&Reverse(n)), None) => Some((true, n)),
+            (None, Some(&Reverse(f))) => Some((false, f)),
+            (None, None) => None,
+        }
+    }
+
+    fn pop_top(&mut self, near: bool) {
+        if near {
+            self.near.pop();
+        } else {
+            self.far.pop();
+        }
+    }
+
+    /// Drops heap records of cancelled timers from the tops of the heaps.
     fn skip_cancelled(&mut self) {
-        while let Some(&Reverse(key)) = self.heap.peek() {
+        while let Some((near, key)) = self.top() {
             let (_, seq, slot) = unpack(key);
             let s = &self.slots[slot as usize];
             if s.seq == seq && s.entry.is_some() {
                 return;
             }
-            self.heap.pop();
-            if s.seq == seq {
+            let reused = s.seq != seq;
+            self.pop_top(near);
+            if !reused {
                 self.free.push(slot);
             }
         }
@@ -119,7 +161,7 @@ impl Timers {
 
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_cancelled();
-        self.heap.peek().map(|&Reverse(key)| unpack(key).0)
+        self.top().map(|(_, key)| unpack(key).0)
     }
 
     /// Removes and returns the earliest timer if it is due at `now`.
@@ -127,17 +169,18 @@ impl Timers {
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<TimerEntry> {
         // The common case, checked without touching the slab: the top of the heap, cancelled
         // or not, is not due yet, so no live timer is.
-        match self.heap.peek() {
-            Some(&Reverse(key)) if unpack(key).0 <= now => self.pop_due_slow(now),
+        match self.top() {
+            Some((_, key)) if unpack(key).0 <= now => self.pop_due_slow(now),
             _ => None,
         }
     }
 
     fn pop_due_slow(&mut self, now: Instant) -> Option<TimerEntry> {
         self.skip_cancelled();
-        match self.heap.peek().map(|&Reverse(key)| unpack(key)) {
-            Some((deadline, _, slot)) if deadline <= now => {
-                self.heap.pop();
+        match self.top() {
+            Some((near, key)) if unpack(key).0 <= now => {
+                let slot = unpack(key).2;
+                self.pop_top(near);
                 self.free.push(slot);
                 self.slots[slot as usize].entry.take()
             }
@@ -146,7 +189,8 @@ impl Timers {
     }
 
     pub(crate) fn clear(&mut self) -> Vec<TimerEntry> {
-        self.heap.clear();
+        self.near.clear();
+        self.far.clear();
         self.free.clear();
         std::mem::take(&mut self.slots)
             .into_iter()
@@ -178,6 +222,7 @@ mod tests {
             .into_iter()
             .map(|(ms, task)| {
                 t.insert(
+                    Instant::ZERO,
                     at(ms),
                     TimerEntry {
                         task: Some(TaskId(task)),
@@ -197,8 +242,8 @@ mod tests {
 
     #[test]
     fn many_timers_fire_in_deadline_then_registration_order() {
-        // Deadlines that share high bits, low bits and whole values, inserted while earlier
-        // ones fire, against a sort of the same (deadline, registration) pairs.
+        // Deadlines near and far, many equal, inserted while earlier ones fire, against a sort
+        // of the same (deadline, registration) pairs.
         let mut t = Timers::default();
         let mut expected = Vec::new();
         let mut fired = Vec::new();
@@ -209,9 +254,10 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                let deadline = now + 1 + state % 5_000;
+                let deadline = now + 1 + (state % 40) * (NEAR / 10);
                 let id = round * 100 + i;
                 t.insert(
+                    Instant::from_nanos(now),
                     Instant::from_nanos(deadline),
                     TimerEntry {
                         task: Some(TaskId(id)),
@@ -220,7 +266,7 @@ mod tests {
                 );
                 expected.push((deadline, id));
             }
-            now += 1_000;
+            now += NEAR / 4;
             while let Some(e) = t.pop_due(Instant::from_nanos(now)) {
                 fired.push(e.task.unwrap().0);
             }
@@ -236,10 +282,10 @@ mod tests {
     #[test]
     fn a_cancelled_timer_never_fires_and_its_stale_key_is_harmless() {
         let mut t = Timers::default();
-        let a = t.insert(at(10), entry());
+        let a = t.insert(Instant::ZERO, at(10), entry());
         assert!(t.remove(a).is_some());
         assert_eq!(t.next_deadline(), None);
-        let b = t.insert(at(20), entry());
+        let b = t.insert(Instant::ZERO, at(20), entry());
         assert!(t.remove(a).is_none(), "a stale key touches nothing");
         assert!(!t.update(a, Waker::noop()));
         assert!(t.update(b, Waker::noop()));
