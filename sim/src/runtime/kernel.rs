@@ -10,6 +10,7 @@
 use super::faults::FaultState;
 use super::join::JoinState;
 use super::policy::Scheduler;
+use super::spare::Spare;
 use super::timers::{TimerEntry, TimerKey, Timers};
 use super::waker::run_tag;
 use super::world::WorldState;
@@ -142,14 +143,15 @@ impl Kernel {
         // Identity only, never simulated state: it keeps a handle or waker that outlives its
         // run from reaching a later run on the same thread.
         let run_id = NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed);
+        let spare = Spare::take();
         Kernel {
             run_id,
             run_tag: run_tag(run_id),
             state: RefCell::new(State {
                 now: Instant::ZERO,
-                tasks: Vec::with_capacity(64),
-                runnable: VecDeque::with_capacity(64),
-                timers: Timers::default(),
+                tasks: spare.tasks,
+                runnable: spare.runnable,
+                timers: spare.timers,
                 current: None,
                 abort_current: false,
                 scheduler,
@@ -170,8 +172,8 @@ impl Kernel {
                 closed: false,
                 config,
             }),
-            woken: RefCell::new(Vec::with_capacity(64)),
-            waker_refs: RefCell::new(Vec::with_capacity(64)),
+            woken: RefCell::new(spare.woken),
+            waker_refs: RefCell::new(spare.waker_refs),
             has_invariants: Cell::new(false),
         }
     }

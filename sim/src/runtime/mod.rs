@@ -8,6 +8,7 @@ pub(crate) mod kernel;
 pub(crate) mod panic;
 mod policy;
 mod sim;
+mod spare;
 pub(crate) mod timers;
 mod waker;
 mod world;

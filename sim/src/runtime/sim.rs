@@ -11,6 +11,7 @@ use super::context;
 use super::kernel::{BoxFuture, Kernel, State};
 use super::panic;
 use super::policy::Schedule;
+use super::spare::Spare;
 use super::waker;
 use crate::check::ViolationKind;
 use crate::config::{ConfigError, SimConfig};
@@ -87,11 +88,18 @@ impl Sim {
         end_checks(&kernel, end);
         teardown(&kernel);
         drop(entered);
-        let state = Rc::try_unwrap(kernel)
+        let kernel = Rc::try_unwrap(kernel)
             .ok()
-            .expect("the context was the only other owner, and it has been left")
-            .state
-            .into_inner();
+            .expect("the context was the only other owner, and it has been left");
+        let mut state = kernel.state.into_inner();
+        Spare {
+            tasks: std::mem::take(&mut state.tasks),
+            runnable: std::mem::take(&mut state.runnable),
+            timers: std::mem::take(&mut state.timers),
+            woken: kernel.woken.into_inner(),
+            waker_refs: kernel.waker_refs.into_inner(),
+        }
+        .put();
         build_report(seed, state)
     }
 }

@@ -188,14 +188,20 @@ impl Timers {
         }
     }
 
+    /// Removes every timer and returns the pending ones' entries.
     pub(crate) fn clear(&mut self) -> Vec<TimerEntry> {
+        let pending = self.slots.drain(..).filter_map(|s| s.entry).collect();
+        self.reset();
+        pending
+    }
+
+    /// Back to empty, as new, keeping the allocations.
+    pub(crate) fn reset(&mut self) {
         self.near.clear();
         self.far.clear();
+        self.slots.clear();
         self.free.clear();
-        std::mem::take(&mut self.slots)
-            .into_iter()
-            .filter_map(|s| s.entry)
-            .collect()
+        self.next_seq = 0;
     }
 }
 

@@ -1,0 +1,49 @@
+//! The buffers a finished run leaves to the next run on the same thread.
+//!
+//! A sweep runs thousands of seeds per thread, each growing a task table, a run queue, timer
+//! heaps and wake lists from empty. Handing the (emptied) buffers of one run to the next skips
+//! those allocations and regrowths. Nothing of a run survives in them: each is empty when it
+//! is handed over, so the next run's behaviour cannot depend on the previous one.
+
+use super::kernel::TaskSlot;
+use super::timers::Timers;
+use crate::trace::TaskId;
+use std::cell::Cell;
+use std::collections::VecDeque;
+
+pub(crate) struct Spare {
+    pub(crate) tasks: Vec<TaskSlot>,
+    pub(crate) runnable: VecDeque<TaskId>,
+    pub(crate) timers: Timers,
+    pub(crate) woken: Vec<TaskId>,
+    pub(crate) waker_refs: Vec<u32>,
+}
+
+thread_local! {
+    static SPARE: Cell<Option<Spare>> = const { Cell::new(None) };
+}
+
+impl Spare {
+    /// The buffers the last run on this thread left, or new ones.
+    pub(crate) fn take() -> Spare {
+        SPARE.take().unwrap_or_else(|| Spare {
+            tasks: Vec::with_capacity(64),
+            runnable: VecDeque::with_capacity(64),
+            timers: Timers::default(),
+            woken: Vec::with_capacity(64),
+            waker_refs: Vec::with_capacity(64),
+        })
+    }
+
+    /// Empties the buffers and leaves them to the next run on this thread. Called once the run
+    /// has left the thread's context: dropping what the task table still holds (results
+    /// nobody took) cannot reach the kernel.
+    pub(crate) fn put(mut self) {
+        self.tasks.clear();
+        self.runnable.clear();
+        self.timers.reset();
+        self.woken.clear();
+        self.waker_refs.clear();
+        SPARE.set(Some(self));
+    }
+}
