@@ -1,6 +1,7 @@
 //! Runs the cleanup storm under the engine for profiling (callgrind, perf) without building the
 //! root crate: `cargo run --release -p asynclife-sim --example storm_profile -- N SEEDS`; with
-//! `STORM_TOKIO=1` the same workload runs on tokio's current-thread runtime with paused time.
+//! `STORM_TOKIO=1` the same workload runs on tokio's current-thread runtime with paused time;
+//! with `STORM_HASH_ONLY=1` the engine keeps only the trace's hash.
 
 #[path = "../../src/workloads/cleanup_storm.rs"]
 mod cleanup_storm;
@@ -26,9 +27,14 @@ fn main() {
         }
         return;
     }
+    let record_trace = std::env::var_os("STORM_HASH_ONLY").is_none();
     let (mut steps, mut events, mut hash) = (0, 0, 0u64);
     for seed in 0..seeds {
-        let report = Sim::new(SimConfig::with_seed(seed)).run(move || async move {
+        let config = SimConfig {
+            record_trace,
+            ..SimConfig::with_seed(seed)
+        };
+        let report = Sim::new(config).run(move || async move {
             cleanup_storm(sessions).await;
         });
         assert_eq!(report.verdict, Verdict::Pass, "seed {seed}");
