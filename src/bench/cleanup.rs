@@ -59,9 +59,11 @@ pub struct CleanupRow {
 
 impl CleanupRow {
     /// The row as JSON: `total_ms`, `cleanup_p50_ms`, `cleanup_p99_ms`, `health_p50_ms`,
-    /// `health_max_ms`, plus the variant, the count, the seed, `end_max_ms` and the findings.
+    /// `health_max_ms`, plus the variant, the count, the seed, `end_max_ms`, the findings,
+    /// and `table` ("virtual": `bench cleanup --json` prints the real table's rows too).
     pub fn to_json(&self) -> Value {
         json!({
+            "table": "virtual",
             "variant": self.variant.name(),
             "sessions": self.sessions,
             "seed": self.seed,

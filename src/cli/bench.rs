@@ -1,11 +1,14 @@
 //! `asynclife bench cleanup|sweep`: the README's benchmark tables, computed on this machine.
 //!
-//! `bench cleanup` is exact (virtual time, the same everywhere); `bench sweep` measures this
-//! machine's wall clock. Real-process cleanup latency and engine throughput against tokio
-//! and madsim are criterion benches and `benches/peers.sh` (see the README).
+//! `bench cleanup` prints the virtual-time table (exact, the same everywhere), then the
+//! real-process table (pidclean's cleanup of real `sh` children on tokio, this machine's wall
+//! clock; `--no-real` skips it); `bench sweep` measures this machine's wall clock. Engine
+//! throughput against tokio and madsim is a criterion bench and `benches/peers.sh` (see the
+//! README).
 
 use super::Outcome;
 use asynclife::bench::cleanup::{self, CleanupRow};
+use asynclife::bench::real_cleanup::{self, ChildKind, RealCleanupConfig, RealCleanupRow};
 use asynclife::bench::sweep::{self as sweep_table, SweepRow, MAIN_SCENARIOS};
 use asynclife::registry;
 use asynclife::scenario;
@@ -22,7 +25,8 @@ pub struct BenchArgs {
 
 #[derive(Debug, Subcommand)]
 enum Table {
-    /// pidclean's cleanup latency in virtual time: N concurrent session ends per variant.
+    /// pidclean's cleanup latency: N concurrent session ends per variant in virtual time,
+    /// then N real child processes cleaned up at once on tokio (wall clock).
     Cleanup(CleanupArgs),
     /// Seeds per second of a sweep of each subsystem's main scenario, 1 job and all cores.
     Sweep(SweepArgs),
@@ -30,18 +34,23 @@ enum Table {
 
 #[derive(Debug, Args)]
 struct CleanupArgs {
-    /// One JSON object per (variant, N) instead of the table.
+    /// One JSON object per row instead of the tables: per (variant, N) of the virtual table
+    /// (`"table": "virtual"`), then per (children, N) of the real one (`"table": "real"`).
     #[arg(long)]
     json: bool,
-    /// Leave out the rows with more concurrent ends than this (the table has 1, 10, 100
-    /// and 1000).
+    /// Leave out the rows with more concurrent ends than this, in both tables (virtual: 1,
+    /// 10, 100 and 1000; real: 1, 10 and 100).
     #[arg(long, default_value_t = 1000)]
     max_n: usize,
+    /// Skip the real-process table (real `sh` children started and cleaned up on this
+    /// machine, about 15 s of wall clock); print only the virtual-time table.
+    #[arg(long)]
+    no_real: bool,
     /// Only these variants (default: fixed, as-documented, blocking-cleanup,
     /// serial-cleanup).
     #[arg(long = "variant")]
     variants: Vec<String>,
-    /// The simulation's seed.
+    /// The seed of the virtual-time table's simulations.
     #[arg(long, default_value_t = cleanup::SEED)]
     seed: u64,
 }
@@ -77,10 +86,23 @@ fn run_cleanup(args: CleanupArgs) -> anyhow::Result<Outcome> {
             .map(|name| name.parse())
             .collect::<Result<_, _>>()?,
     };
+    print_virtual_table(&args, &variants);
+    if args.no_real {
+        return Ok(Outcome::AsExpected);
+    }
+    let rows = print_real_table(&args)?;
+    // A finding in the real table is a cleanup that failed or left a child behind.
+    Ok(match rows.iter().all(|r| r.findings.is_empty()) {
+        true => Outcome::AsExpected,
+        false => Outcome::Finding,
+    })
+}
+
+fn print_virtual_table(args: &CleanupArgs, variants: &[Variant]) {
     let counts = cleanup::SESSION_COUNTS.iter().filter(|&&n| n <= args.max_n);
     let mut rows: Vec<CleanupRow> = Vec::new();
     for &n in counts {
-        for &variant in &variants {
+        for &variant in variants {
             let (row, seconds) = timed(|| cleanup::measure(variant, n, args.seed));
             // Wall clock of the simulation, for whoever wonders why N = 1000 takes a while.
             eprintln!("{variant} N={n}: simulated in {seconds:.2} s");
@@ -97,7 +119,33 @@ fn run_cleanup(args: CleanupArgs) -> anyhow::Result<Outcome> {
         );
         print!("{}", cleanup::markdown(&rows));
     }
-    Ok(Outcome::AsExpected)
+}
+
+/// Measures and prints the real-process table; an error when children cannot be started.
+fn print_real_table(args: &CleanupArgs) -> anyhow::Result<Vec<RealCleanupRow>> {
+    let config = RealCleanupConfig::default();
+    real_cleanup::check_shell()
+        .map_err(|e| anyhow::anyhow!("{e} (--no-real skips the real-process table)"))?;
+    let mut rows = Vec::new();
+    for kind in ChildKind::ALL {
+        for n in real_cleanup::CHILD_COUNTS
+            .into_iter()
+            .filter(|&n| n <= args.max_n)
+        {
+            let (row, seconds) = timed(|| real_cleanup::measure(kind, n, &config));
+            let row = row?;
+            eprintln!("real {kind} N={n}: measured in {seconds:.2} s");
+            if args.json {
+                println!("{}", row.to_json());
+            }
+            rows.push(row);
+        }
+    }
+    if !args.json {
+        println!("\n{}\n", config.caption());
+        print!("{}", real_cleanup::markdown(&rows));
+    }
+    Ok(rows)
 }
 
 fn run_sweep(args: SweepArgs) -> anyhow::Result<Outcome> {
