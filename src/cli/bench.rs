@@ -86,6 +86,11 @@ fn run_cleanup(args: CleanupArgs) -> anyhow::Result<Outcome> {
             .map(|name| name.parse())
             .collect::<Result<_, _>>()?,
     };
+    if !args.no_real {
+        // Bad input is found before anything is measured or printed.
+        real_cleanup::check_shell()
+            .map_err(|e| anyhow::anyhow!("{e} (--no-real skips the real-process table)"))?;
+    }
     print_virtual_table(&args, &variants);
     if args.no_real {
         return Ok(Outcome::AsExpected);
@@ -121,11 +126,9 @@ fn print_virtual_table(args: &CleanupArgs, variants: &[Variant]) {
     }
 }
 
-/// Measures and prints the real-process table; an error when children cannot be started.
+/// Measures and prints the real-process table; an error when a child cannot be started.
 fn print_real_table(args: &CleanupArgs) -> anyhow::Result<Vec<RealCleanupRow>> {
     let config = RealCleanupConfig::default();
-    real_cleanup::check_shell()
-        .map_err(|e| anyhow::anyhow!("{e} (--no-real skips the real-process table)"))?;
     let mut rows = Vec::new();
     for kind in ChildKind::ALL {
         for n in real_cleanup::CHILD_COUNTS
