@@ -3,9 +3,12 @@
 //! Each member is polled with a waker of its own that queues the member's key, so a wake-up
 //! costs one poll of the member that woke, not a poll of every member: joining N tasks is
 //! O(N), not O(N²). Members live in a slab whose slots are reused, with a generation in each
-//! key so that a stale wake-up never reaches a later member.
+//! key so that a stale wake-up never reaches a later member. In a simulation the queue lives
+//! in the kernel and member wakers are plain words; on tokio it is shared, behind a mutex.
 
 use super::task::{spawn, JoinError, JoinHandle};
+use crate::runtime::context;
+use crate::runtime::kernel::Kernel;
 use std::borrow::Cow;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -23,7 +26,15 @@ pub struct JoinSet<T> {
     unpolled: Vec<u64>,
     /// Keys being examined by `poll_join_next`; kept to reuse its allocation.
     scratch: Vec<u64>,
-    notify: Arc<ReadyQueue>,
+    notify: Notify,
+}
+
+/// Where members' wake-ups go.
+enum Notify {
+    /// In a simulation: the kernel keeps the set's queue, and member wakers are plain words.
+    Sim { run_id: u64, set: u32 },
+    /// On tokio: a shared queue, and one `Arc` waker per member.
+    Shared(Arc<ReadyQueue>),
 }
 
 /// One slot: its generation (bumped when its member is joined, so that a stale wake-up of the
@@ -88,13 +99,72 @@ impl Wake for MemberWaker {
 
 impl<T> Default for JoinSet<T> {
     fn default() -> Self {
+        let notify = context::with_current(|kernel| Notify::Sim {
+            run_id: kernel.run_id,
+            set: kernel.new_join_set(),
+        })
+        .unwrap_or_else(|| Notify::Shared(Arc::default()));
         JoinSet {
             slots: Vec::new(),
             free: Vec::new(),
             len: 0,
             unpolled: Vec::new(),
             scratch: Vec::new(),
-            notify: Arc::default(),
+            notify,
+        }
+    }
+}
+
+impl Notify {
+    /// Runs `f` on the kernel of the set's run.
+    ///
+    /// # Panics
+    /// If the set is used outside the simulation it was made in.
+    fn with_kernel<R>(run_id: u64, f: impl FnOnce(&Kernel) -> R) -> R {
+        context::with_current(|kernel| (kernel.run_id == run_id).then(|| f(kernel)))
+            .flatten()
+            .expect("a JoinSet made in a simulation is used inside it")
+    }
+
+    fn member_waker(&self, key: u64) -> Waker {
+        match self {
+            Notify::Sim { run_id, set } => {
+                Notify::with_kernel(*run_id, |kernel| kernel.member_waker(*set, key))
+            }
+            Notify::Shared(queue) => Waker::from(Arc::new(MemberWaker {
+                key,
+                queue: queue.clone(),
+            })),
+        }
+    }
+
+    /// Makes `parent` the waiter and moves the keys that woke into `into` (empty).
+    fn take_ready(&self, parent: &Waker, into: &mut Vec<u64>) {
+        match self {
+            Notify::Sim { run_id, set } => {
+                Notify::with_kernel(*run_id, |kernel| kernel.take_ready(*set, parent, into));
+            }
+            Notify::Shared(queue) => {
+                let mut inner = queue.lock();
+                if !inner.parent.as_ref().is_some_and(|w| w.will_wake(parent)) {
+                    inner.parent = Some(parent.clone());
+                }
+                std::mem::swap(&mut inner.ready, into);
+            }
+        }
+    }
+
+    /// Puts `keys` back at the front of the queue; leaves `keys` empty.
+    fn requeue_front(&self, keys: &mut Vec<u64>) {
+        match self {
+            Notify::Sim { run_id, set } => {
+                Notify::with_kernel(*run_id, |kernel| kernel.requeue_front(*set, keys));
+            }
+            Notify::Shared(queue) => {
+                let mut inner = queue.lock();
+                keys.append(&mut inner.ready);
+                std::mem::swap(&mut inner.ready, keys);
+            }
         }
     }
 }
@@ -124,11 +194,8 @@ impl<T: Send + 'static> JoinSet<T> {
         };
         let entry = &mut self.slots[slot as usize];
         let key = key(slot, entry.generation);
-        let waker = Waker::from(Arc::new(MemberWaker {
-            key,
-            queue: self.notify.clone(),
-        }));
-        entry.member = Some(Member { handle, waker });
+        let waker = self.notify.member_waker(key);
+        self.slots[slot as usize].member = Some(Member { handle, waker });
         self.len += 1;
         self.unpolled.push(key);
     }
@@ -165,17 +232,7 @@ impl<T: Send + 'static> JoinSet<T> {
         // The candidates, in order: members that woke, then members never polled.
         let mut candidates = std::mem::take(&mut self.scratch);
         debug_assert!(candidates.is_empty());
-        {
-            let mut inner = self.notify.lock();
-            if !inner
-                .parent
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-            {
-                inner.parent = Some(cx.waker().clone());
-            }
-            std::mem::swap(&mut inner.ready, &mut candidates);
-        }
+        self.notify.take_ready(cx.waker(), &mut candidates);
         candidates.append(&mut self.unpolled);
         for i in 0..candidates.len() {
             let key = candidates[i];
@@ -188,10 +245,7 @@ impl<T: Send + 'static> JoinSet<T> {
                 // Keys not examined yet go back to the front of the queue for the next call.
                 if i + 1 < candidates.len() {
                     candidates.drain(..=i);
-                    let mut inner = self.notify.lock();
-                    candidates.append(&mut inner.ready);
-                    std::mem::swap(&mut inner.ready, &mut candidates);
-                    drop(inner);
+                    self.notify.requeue_front(&mut candidates);
                     cx.waker().wake_by_ref();
                 }
                 candidates.clear();
@@ -227,5 +281,12 @@ impl<T> JoinSet<T> {
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
         self.abort_all();
+        if let Notify::Sim { run_id, set } = self.notify {
+            context::with_current(|kernel| {
+                if kernel.run_id == run_id {
+                    kernel.drop_join_set(set);
+                }
+            });
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 use super::faults::FaultState;
 use super::join::JoinState;
+use super::join_sets::JoinSets;
 use super::policy::Scheduler;
 use super::spare::Spare;
 use super::timers::{TimerEntry, TimerKey, Timers};
@@ -127,6 +128,8 @@ pub(crate) struct Kernel {
     pub(crate) waker_refs: RefCell<Vec<u32>>,
     /// Whether any invariant is registered: the step loop skips the check otherwise.
     pub(crate) has_invariants: Cell<bool>,
+    /// The run's join sets (see `join_sets.rs`).
+    pub(crate) join_sets: RefCell<JoinSets>,
 }
 
 static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
@@ -177,6 +180,7 @@ impl Kernel {
             woken: RefCell::new(spare.woken),
             waker_refs: RefCell::new(spare.waker_refs),
             has_invariants: Cell::new(false),
+            join_sets: RefCell::default(),
         }
     }
 

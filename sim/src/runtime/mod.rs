@@ -4,6 +4,7 @@
 pub(crate) mod context;
 mod faults;
 pub(crate) mod join;
+mod join_sets;
 pub(crate) mod kernel;
 pub(crate) mod panic;
 mod policy;
