@@ -162,9 +162,14 @@ impl Kernel {
                 workload_rng: stream_rng(config.seed, Stream::Workload),
                 fault_rng: stream_rng(config.seed, Stream::Faults),
                 recorder: Recorder {
-                    // Under 64 KiB of 16-byte events: freeing a larger block makes glibc consolidate its
-                    // free lists, at every run.
-                    trace: Trace::with_capacity(if record { 4000 } else { 0 }),
+                    trace: Trace::with_room(
+                        spare.last_tasks + spare.last_tasks / 4,
+                        if record {
+                            spare.last_events + spare.last_events / 4
+                        } else {
+                            0
+                        },
+                    ),
                     hasher: TraceHasher::default(),
                     record,
                 },

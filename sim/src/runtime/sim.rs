@@ -93,6 +93,8 @@ impl Sim {
             .expect("the context was the only other owner, and it has been left");
         let mut state = kernel.state.into_inner();
         Spare {
+            last_tasks: 0, // set by `put`
+            last_events: state.recorder.trace.event_count.try_into().unwrap_or(0),
             tasks: std::mem::take(&mut state.tasks),
             runnable: std::mem::take(&mut state.runnable),
             timers: std::mem::take(&mut state.timers),

@@ -12,6 +12,10 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 
 pub(crate) struct Spare {
+    /// Tasks and trace events of the last run: the next run's trace starts with room for a
+    /// quarter more (a sweep's runs are alike, give or take).
+    pub(crate) last_tasks: usize,
+    pub(crate) last_events: usize,
     pub(crate) tasks: Vec<TaskSlot>,
     pub(crate) runnable: VecDeque<TaskId>,
     pub(crate) timers: Timers,
@@ -27,6 +31,8 @@ impl Spare {
     /// The buffers the last run on this thread left, or new ones.
     pub(crate) fn take() -> Spare {
         SPARE.take().unwrap_or_else(|| Spare {
+            last_tasks: 64,
+            last_events: 1024,
             tasks: Vec::with_capacity(64),
             runnable: VecDeque::with_capacity(64),
             timers: Timers::default(),
@@ -39,6 +45,7 @@ impl Spare {
     /// has left the thread's context: dropping what the task table still holds (results
     /// nobody took) cannot reach the kernel.
     pub(crate) fn put(mut self) {
+        self.last_tasks = self.tasks.len();
         self.tasks.clear();
         self.runnable.clear();
         self.timers.reset();

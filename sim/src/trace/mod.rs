@@ -81,6 +81,15 @@ impl Trace {
         }
     }
 
+    /// An empty trace with room for `tasks` tasks and `events` events.
+    pub(crate) fn with_room(tasks: usize, events: usize) -> Trace {
+        Trace {
+            tasks: Vec::with_capacity(tasks),
+            log: EventLog::with_capacity(events),
+            ..Trace::default()
+        }
+    }
+
     /// A trace of these tasks and events, hashed as the engine hashes a run.
     pub fn from_events(tasks: Vec<TaskInfo>, events: Vec<Event>) -> Trace {
         let mut hasher = TraceHasher::default();
