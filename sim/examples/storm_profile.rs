@@ -6,6 +6,9 @@
 #[path = "../../src/workloads/cleanup_storm.rs"]
 mod cleanup_storm;
 
+#[path = "/tmp/native/native.rs"]
+mod native;
+
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use cleanup_storm::cleanup_storm;
 
@@ -16,6 +19,17 @@ fn main() {
         .collect();
     let sessions = u32::try_from(args.first().copied().unwrap_or(100)).expect("SESSIONS fits");
     let seeds = args.get(1).copied().unwrap_or(100);
+    if std::env::var_os("STORM_NATIVE").is_some() {
+        for _ in 0..seeds {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .expect("a current-thread runtime builds")
+                .block_on(native::cleanup_storm_tokio(sessions));
+        }
+        return;
+    }
     if std::env::var_os("STORM_TOKIO").is_some() {
         for _ in 0..seeds {
             tokio::runtime::Builder::new_current_thread()

@@ -225,67 +225,80 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
     let waker = waker::borrowed(kernel.run_tag, task);
     let polled = panic::catch(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
 
-    let mut finished = None;
-    let mut panicked = None;
-    {
-        let mut guard = kernel.state.borrow_mut();
-        let st = &mut *guard;
-        st.current = None;
-        check_poll_hold(st, task, started);
-        let aborted = std::mem::take(&mut st.abort_current);
+    let mut guard = kernel.state.borrow_mut();
+    let st = &mut *guard;
+    st.current = None;
+    check_poll_hold(st, task, started);
+    let aborted = std::mem::take(&mut st.abort_current);
+    match polled {
+        Ok(Poll::Pending) if !aborted => {
+            st.tasks[task.index()].future = Some(future);
+            collect_woken(kernel, st, woken);
+            check_never_woken(kernel, st, task);
+        }
+        Ok(Poll::Ready(())) => {
+            st.tasks[task.index()].done = true;
+            let now = st.now;
+            st.recorder.push(now, Some(task), EventKind::Complete);
+            drop(guard);
+            drop(future);
+        }
+        Ok(Poll::Pending) => {
+            drop(guard);
+            aborted_itself(kernel, task, future);
+        }
+        Err(caught) => {
+            drop(guard);
+            panicked(kernel, task, future, caught);
+        }
+    }
+}
+
+/// The task aborted itself during its poll: its future is dropped now.
+#[cold]
+fn aborted_itself(kernel: &Kernel, task: TaskId, future: BoxFuture) {
+    kernel.with_state(|st| {
+        st.tasks[task.index()].done = true;
         let now = st.now;
-        match polled {
-            Ok(Poll::Pending) if !aborted => {
-                st.tasks[task.index()].future = Some(future);
-                collect_woken(kernel, st, woken);
-                check_never_woken(kernel, st, task);
-            }
-            Ok(Poll::Pending) => {
-                st.tasks[task.index()].done = true;
-                st.recorder.push(now, Some(task), EventKind::Abort);
-                finished = Some((future, true));
-            }
-            Ok(Poll::Ready(())) => {
-                st.tasks[task.index()].done = true;
-                st.recorder.push(now, Some(task), EventKind::Complete);
-                finished = Some((future, false));
-            }
-            Err(caught) => {
-                st.tasks[task.index()].done = true;
-                let message = caught.message;
-                st.recorder.push(
-                    now,
-                    Some(task),
-                    EventKind::Panic {
-                        message: message.clone(),
-                    },
-                );
-                panicked = Some((message, caught.location));
-                finished = Some((future, false));
-            }
-        }
-    }
-    if let Some((future, cancelled)) = finished {
-        drop(future);
-        if cancelled {
-            kernel.cancel_task(task);
-        }
-    }
-    if let Some((message, location)) = panicked {
-        let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
-        if task == MAIN {
-            kernel.report(
-                ViolationKind::MainPanicked,
-                Some(task),
-                format!("the main task panicked{at}: {message}"),
-            );
-        } else if kernel.fail_with_panic(task, message.clone()) {
-            kernel.report(
-                ViolationKind::UnobservedPanic,
-                Some(task),
-                format!("detached task panicked{at} and nobody can observe it: {message}"),
-            );
-        }
+        st.recorder.push(now, Some(task), EventKind::Abort);
+    });
+    drop(future);
+    kernel.cancel_task(task);
+}
+
+/// The task panicked during its poll: the panic becomes its result, and a violation if nobody
+/// can observe it.
+#[cold]
+fn panicked(kernel: &Kernel, task: TaskId, future: BoxFuture, caught: panic::CaughtPanic) {
+    let message = caught.message;
+    kernel.with_state(|st| {
+        st.tasks[task.index()].done = true;
+        let now = st.now;
+        st.recorder.push(
+            now,
+            Some(task),
+            EventKind::Panic {
+                message: message.clone(),
+            },
+        );
+    });
+    drop(future);
+    let at = caught
+        .location
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    if task == MAIN {
+        kernel.report(
+            ViolationKind::MainPanicked,
+            Some(task),
+            format!("the main task panicked{at}: {message}"),
+        );
+    } else if kernel.fail_with_panic(task, message.clone()) {
+        kernel.report(
+            ViolationKind::UnobservedPanic,
+            Some(task),
+            format!("detached task panicked{at} and nobody can observe it: {message}"),
+        );
     }
 }
 
@@ -327,11 +340,17 @@ fn check_poll_hold(st: &mut State, task: TaskId, started: crate::time::Instant) 
 }
 
 /// A pending task that is not runnable and whose waker nobody holds can never run again.
+#[inline(always)]
 fn check_never_woken(kernel: &Kernel, st: &mut State, task: TaskId) {
-    let slot = &mut st.tasks[task.index()];
-    if slot.scheduled || kernel.waker_refs.borrow()[task.index()] > 0 {
+    if st.tasks[task.index()].scheduled || kernel.waker_refs.borrow()[task.index()] > 0 {
         return;
     }
+    never_woken(st, task);
+}
+
+#[cold]
+fn never_woken(st: &mut State, task: TaskId) {
+    let slot = &mut st.tasks[task.index()];
     slot.never_woken = true;
     st.push_violation(
         ViolationKind::NeverWoken,
