@@ -91,6 +91,7 @@ impl Scheduler {
     }
 
     /// Removes and returns the next task to poll. `runnable` is never empty.
+    #[inline]
     pub(crate) fn pick(
         &mut self,
         runnable: &mut VecDeque<TaskId>,
@@ -101,6 +102,16 @@ impl Scheduler {
         if runnable.len() == 1 {
             return runnable.pop_front().expect("checked non-empty");
         }
+        self.choose(runnable, step, rng)
+    }
+
+    /// `pick` among two or more runnable tasks.
+    fn choose(
+        &mut self,
+        runnable: &mut VecDeque<TaskId>,
+        step: u64,
+        rng: &mut ChaCha8Rng,
+    ) -> TaskId {
         let index = match &self.policy {
             Policy::Random => rng.random_range(0..runnable.len()),
             Policy::Fifo => 0,
