@@ -1,10 +1,12 @@
 //! Engine throughput: the cleanup storm in seeds per second, our engine against tokio's
 //! current-thread runtime with paused time, in the same run.
 //!
-//! `cargo bench --bench engine`; criterion prints time per seed for each; the ratio of the
-//! tokio-paused time to ours is our speed-up.
+//! `cargo bench --bench engine`; criterion prints time per seed for each; the ratio of a
+//! tokio time to ours is our speed-up. Two tokio baselines: `tokio-paused` runs the very same
+//! code (written against `rt`) on tokio; `tokio-native` runs the storm written directly
+//! against tokio, without the facade's own cost there.
 
-use asynclife::workloads::cleanup_storm;
+use asynclife::workloads::{cleanup_storm, cleanup_storm_tokio};
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
@@ -27,6 +29,15 @@ fn run_tokio_paused(sessions: u32) {
         .build()
         .expect("a current-thread runtime builds")
         .block_on(cleanup_storm(sessions));
+}
+
+fn run_tokio_native(sessions: u32) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("a current-thread runtime builds")
+        .block_on(cleanup_storm_tokio(sessions));
 }
 
 fn cleanup_storm_bench(c: &mut Criterion) {
@@ -60,6 +71,11 @@ fn cleanup_storm_bench(c: &mut Criterion) {
             BenchmarkId::new("tokio-paused", sessions),
             &sessions,
             |b, &n| b.iter(|| run_tokio_paused(n)),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("tokio-native", sessions),
+            &sessions,
+            |b, &n| b.iter(|| run_tokio_native(n)),
         );
     }
     group.finish();

@@ -4,9 +4,10 @@
 //! Prints one line per runtime, `runtime=<name> sessions=<N> seeds=<SEEDS> seconds=<s>
 //! seeds_per_second=<rate>`, which `benches/peers.sh` reads. `asynclife` records the full
 //! trace (what a sweep does), `asynclife-hash-only` only its hash, `tokio-paused` is
-//! `current_thread` with `start_paused(true)`, one runtime per seed like the others.
+//! `current_thread` with `start_paused(true)` running the same code, `tokio-native` the same
+//! runtime running the storm written directly against tokio; one runtime per seed for all.
 
-use asynclife::workloads::cleanup_storm;
+use asynclife::workloads::{cleanup_storm, cleanup_storm_tokio};
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use std::time::Duration;
 
@@ -21,13 +22,20 @@ fn engine(sessions: u32, seed: u64, record_trace: bool) {
     assert_eq!(report.verdict, Verdict::Pass, "seed {seed}");
 }
 
-fn tokio_paused(sessions: u32) {
+fn paused_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
         .build()
         .expect("a current-thread runtime builds")
-        .block_on(cleanup_storm(sessions));
+}
+
+fn tokio_paused(sessions: u32) {
+    paused_runtime().block_on(cleanup_storm(sessions));
+}
+
+fn tokio_native(sessions: u32) {
+    paused_runtime().block_on(cleanup_storm_tokio(sessions));
 }
 
 /// Runs `one_seed` for seeds `0..seeds` and returns the wall-clock time.
@@ -48,10 +56,11 @@ fn main() {
         .collect();
     let sessions = u32::try_from(args.first().copied().unwrap_or(100)).expect("SESSIONS fits");
     let seeds = args.get(1).copied().unwrap_or(100).max(1);
-    let runs: [(&str, &dyn Fn(u64)); 3] = [
+    let runs: [(&str, &dyn Fn(u64)); 4] = [
         ("asynclife", &|seed| engine(sessions, seed, true)),
         ("asynclife-hash-only", &|seed| engine(sessions, seed, false)),
         ("tokio-paused", &|_| tokio_paused(sessions)),
+        ("tokio-native", &|_| tokio_native(sessions)),
     ];
     for (name, run) in runs {
         run(1_000_000); // warm-up: one seed outside the measured range

@@ -1,12 +1,13 @@
 //! Runs the cleanup storm under the engine for profiling (callgrind, perf) without building the
 //! root crate: `cargo run --release -p asynclife-sim --example storm_profile -- N SEEDS`; with
 //! `STORM_TOKIO=1` the same workload runs on tokio's current-thread runtime with paused time;
-//! with `STORM_HASH_ONLY=1` the engine keeps only the trace's hash.
+//! with `STORM_NATIVE=1` the storm written directly against tokio runs there; with
+//! `STORM_HASH_ONLY=1` the engine keeps only the trace's hash.
 
 #[path = "../../src/workloads/cleanup_storm.rs"]
 mod cleanup_storm;
 
-#[path = "/tmp/native/native.rs"]
+#[path = "../../src/workloads/cleanup_storm_tokio.rs"]
 mod native;
 
 use asynclife_sim::{Sim, SimConfig, Verdict};

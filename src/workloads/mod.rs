@@ -1,5 +1,7 @@
 //! Workloads of the harness itself (not of a subsystem): used by benchmarks and engine tests.
 
 mod cleanup_storm;
+mod cleanup_storm_tokio;
 
 pub use cleanup_storm::cleanup_storm;
+pub use cleanup_storm_tokio::cleanup_storm_tokio;
