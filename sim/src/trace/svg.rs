@@ -536,7 +536,7 @@ mod tests {
 
     #[test]
     fn violation_labels_that_would_overlap_fold_into_one() {
-        let mut trace = sample();
+        let trace = sample();
         let violation = |kind: &str| Event {
             at: Instant::from_millis(2_000),
             task: None,
