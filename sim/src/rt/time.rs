@@ -17,16 +17,19 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// The current time: virtual inside a simulation, scaled tokio time outside.
+#[inline]
 pub fn now() -> Instant {
     context::with_current(|kernel| kernel.now()).unwrap_or_else(clock::now)
 }
 
 /// Waits until `duration` has passed.
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(now() + duration)
 }
 
 /// Waits until `deadline`.
+#[inline]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let inner = match context::with_current(|kernel| kernel.run_id) {
         Some(run_id) => SleepInner::Sim {
@@ -81,6 +84,7 @@ impl Future for Sleep {
 }
 
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
         if let SleepInner::Sim {
             run_id,

@@ -115,7 +115,7 @@ fn drive(kernel: &Kernel) -> End {
             let mut guard = kernel.state.borrow_mut();
             let st = &mut *guard;
             st.sync_world();
-            fire_due_timers(st);
+            fire_due_timers(kernel, st);
             collect_woken(kernel, st, &mut woken);
             if st.runnable.is_empty() {
                 if st.tasks[MAIN.index()].done {
@@ -160,13 +160,13 @@ fn drive(kernel: &Kernel) -> End {
     }
 }
 
-fn fire_due_timers(st: &mut State) {
+fn fire_due_timers(kernel: &Kernel, st: &mut State) {
     while let Some(entry) = st.timers.pop_due(st.now) {
         st.stats.timers_fired += 1;
         let now = st.now;
         st.recorder.push(now, entry.task, EventKind::TimerFired);
-        // Pushes to the kernel's wake list only: the state is not re-entered.
-        entry.waker.wake();
+        // A task waker pushes to the kernel's wake list only: the state is not re-entered.
+        waker::wake_from_kernel(kernel, entry.waker);
     }
 }
 

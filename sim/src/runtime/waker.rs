@@ -54,6 +54,24 @@ fn with_run(data: *const (), f: impl FnOnce(&Kernel, TaskId)) {
     });
 }
 
+/// Wakes `waker` on behalf of `kernel`'s step loop: a waker of one of this run's tasks is
+/// queued directly (what its `wake` would do, without finding the kernel again); any other
+/// waker is woken as usual.
+#[inline]
+pub(crate) fn wake_from_kernel(kernel: &Kernel, waker: Waker) {
+    if std::ptr::eq(waker.vtable(), &VTABLE) {
+        let (run, task) = unpack(waker.data());
+        if run == kernel.run_tag {
+            // The waker's count is released here, so it must not be dropped as well.
+            std::mem::forget(waker);
+            kernel.woken.borrow_mut().push(task);
+            release(kernel, task);
+            return;
+        }
+    }
+    waker.wake();
+}
+
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
 // The four functions below only unpack the data word; they are `unsafe fn` because the
