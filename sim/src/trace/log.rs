@@ -5,9 +5,18 @@
 //! sweep keeps only the hash). Poll, wake, timer, spawn, complete and abort events carry no
 //! payload: each is one fixed-size record with no drop glue. The rare events with text
 //! (violations, faults, processes, user events) keep their [`EventKind`] in a side table.
+//!
+//! A dropped log leaves its buffer to the next log made on the same thread: a sweep makes and
+//! drops one per seed, and a buffer of tens of kilobytes freed at every seed makes the
+//! allocator consolidate its free lists each time.
 
 use super::event::{Event, EventKind, TaskId};
 use crate::time::Instant;
+use std::cell::Cell;
+
+thread_local! {
+    static SPARE_BUFFER: Cell<Vec<RawEvent>> = const { Cell::new(Vec::new()) };
+}
 
 /// One event: when, which task (`NO_TASK` for none), and what (a code, or for an event with a
 /// payload `PAYLOAD` plus the payload's index shifted past the code's bits).
@@ -38,8 +47,10 @@ pub(crate) struct EventLog {
 
 impl EventLog {
     pub(crate) fn with_capacity(events: usize) -> EventLog {
+        let mut raw = SPARE_BUFFER.try_with(Cell::take).unwrap_or_default();
+        raw.reserve(events);
         EventLog {
-            raw: Vec::with_capacity(events),
+            raw,
             payloads: Vec::new(),
         }
     }
@@ -98,6 +109,21 @@ impl EventLog {
                 },
             })
             .collect()
+    }
+}
+
+impl Drop for EventLog {
+    fn drop(&mut self) {
+        let mut raw = std::mem::take(&mut self.raw);
+        if raw.capacity() == 0 {
+            return;
+        }
+        raw.clear();
+        // Keep the larger of the two buffers; during thread teardown, just free it.
+        let _ = SPARE_BUFFER.try_with(|spare| {
+            let kept = spare.take();
+            spare.set(if kept.capacity() >= raw.capacity() { kept } else { raw });
+        });
     }
 }
 
