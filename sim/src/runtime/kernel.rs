@@ -247,7 +247,7 @@ impl Kernel {
                 let task = st.current;
                 let entry = TimerEntry {
                     task,
-                    waker: waker.clone(),
+                    waker: super::waker::clone_from_kernel(self, waker),
                 };
                 *timer = Some(st.timers.insert(st.now, deadline, entry));
             }

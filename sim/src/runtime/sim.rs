@@ -110,14 +110,22 @@ const MAIN: TaskId = TaskId(0);
 
 fn drive(kernel: &Kernel) -> End {
     let mut woken = Vec::with_capacity(64);
+    let max_virtual_nanos = {
+        let st = kernel.state.borrow();
+        u64::try_from(st.config.max_virtual_time.as_nanos()).unwrap_or(u64::MAX)
+    };
     loop {
         let task = {
             let mut guard = kernel.state.borrow_mut();
             let st = &mut *guard;
-            st.sync_world();
-            fire_due_timers(kernel, st);
-            collect_woken(kernel, st, &mut woken);
-            if st.runnable.is_empty() {
+            // Until something is runnable: what is due now, else the clock jumps.
+            loop {
+                st.sync_world();
+                fire_due_timers(kernel, st);
+                collect_woken(kernel, st, &mut woken);
+                if !st.runnable.is_empty() {
+                    break;
+                }
                 if st.tasks[MAIN.index()].done {
                     return End::Drained;
                 }
@@ -127,18 +135,15 @@ fn drive(kernel: &Kernel) -> End {
                     (a, b) => a.or(b),
                 };
                 match next {
-                    Some(deadline) => {
-                        if deadline.since_start() > st.config.max_virtual_time {
-                            let message = format!(
-                                "virtual time would pass the bound of {:?} (next timer at {deadline})",
-                                st.config.max_virtual_time
-                            );
-                            st.push_violation(ViolationKind::Hang, None, message);
-                            return End::Stopped;
-                        }
-                        st.now = deadline;
-                        continue;
+                    Some(deadline) if deadline.as_nanos() > max_virtual_nanos => {
+                        let message = format!(
+                            "virtual time would pass the bound of {:?} (next timer at {deadline})",
+                            st.config.max_virtual_time
+                        );
+                        st.push_violation(ViolationKind::Hang, None, message);
+                        return End::Stopped;
                     }
+                    Some(deadline) => st.now = deadline,
                     None => {
                         let message = deadlock_message(st);
                         st.push_violation(ViolationKind::Deadlock, None, message);

@@ -58,6 +58,8 @@ pub(crate) struct Timers {
     slots: Vec<Slot>,
     free: Vec<u32>,
     next_seq: u32,
+    /// Heap records whose timer was cancelled, not yet dropped from their heap.
+    cancelled: usize,
 }
 
 impl Timers {
@@ -119,6 +121,7 @@ impl Timers {
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<TimerEntry> {
         let entry = self.entry_mut(key)?.entry.take();
         // The slot is freed when the heap reaches it, so its heap record never dangles.
+        self.cancelled += 1;
         entry
     }
 
@@ -144,7 +147,11 @@ impl Timers {
     }
 
     /// Drops heap records of cancelled timers from the tops of the heaps.
+    #[inline]
     fn skip_cancelled(&mut self) {
+        if self.cancelled == 0 {
+            return; // every record is live: the common case, without touching the slab
+        }
         while let Some((near, key)) = self.top() {
             let (_, seq, slot) = unpack(key);
             let s = &self.slots[slot as usize];
@@ -153,6 +160,7 @@ impl Timers {
             }
             let reused = s.seq != seq;
             self.pop_top(near);
+            self.cancelled -= 1;
             if !reused {
                 self.free.push(slot);
             }
@@ -202,6 +210,7 @@ impl Timers {
         self.slots.clear();
         self.free.clear();
         self.next_seq = 0;
+        self.cancelled = 0;
     }
 }
 

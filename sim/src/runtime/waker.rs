@@ -72,6 +72,21 @@ pub(crate) fn wake_from_kernel(kernel: &Kernel, waker: Waker) {
     waker.wake();
 }
 
+/// Clones `waker` on behalf of `kernel`: for a waker of one of this run's tasks, the count is
+/// taken directly (what its `clone` would do, without finding the kernel again).
+#[inline]
+pub(crate) fn clone_from_kernel(kernel: &Kernel, waker: &Waker) -> Waker {
+    if std::ptr::eq(waker.vtable(), &VTABLE) {
+        let (run, task) = unpack(waker.data());
+        if run == kernel.run_tag {
+            kernel.waker_refs.borrow_mut()[task.index()] += 1;
+            // SAFETY: as in `borrowed`; the count this waker releases was just taken.
+            return unsafe { Waker::from_raw(RawWaker::new(waker.data(), &VTABLE)) };
+        }
+    }
+    waker.clone()
+}
+
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
 // The four functions below only unpack the data word; they are `unsafe fn` because the

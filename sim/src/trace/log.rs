@@ -122,7 +122,11 @@ impl Drop for EventLog {
         // Keep the larger of the two buffers; during thread teardown, just free it.
         let _ = SPARE_BUFFER.try_with(|spare| {
             let kept = spare.take();
-            spare.set(if kept.capacity() >= raw.capacity() { kept } else { raw });
+            spare.set(if kept.capacity() >= raw.capacity() {
+                kept
+            } else {
+                raw
+            });
         });
     }
 }
