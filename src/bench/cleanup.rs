@@ -82,7 +82,7 @@ impl CleanupRow {
 ///
 /// The run is `asynclife_pidclean::bench`'s (the same workload and engine configuration),
 /// with one more task: an API probe that sends a request every `health_interval_ms` at fixed
-/// times and notes when the executor serves it (see [`api_probe`]).
+/// times and notes when the executor serves it (`api_probe` below).
 ///
 /// # Panics
 /// If the run did not clean up every session (the workload is built so that all succeed).
