@@ -114,7 +114,7 @@ impl Finished {
 
 impl State {
     fn finish(&mut self, task: TaskId, result: Result<Output, JoinError>) -> Finished {
-        let join = &mut self.tasks[task.index()].join;
+        let join = &mut self.joins[task.index()];
         let unused = if join.result.is_none() {
             join.result = Some(result);
             None
@@ -154,7 +154,7 @@ impl Kernel {
         let (finished, handle_dropped) = {
             let mut st = self.state.borrow_mut();
             let finished = st.finish(task, Err(JoinError::panic(message)));
-            (finished, st.tasks[task.index()].join.handle_dropped)
+            (finished, st.joins[task.index()].handle_dropped)
         };
         finished.run();
         handle_dropped
@@ -162,7 +162,7 @@ impl Kernel {
 
     fn poll_join(&self, task: TaskId, waker: &Waker) -> Poll<Result<Output, JoinError>> {
         let mut st = self.state.borrow_mut();
-        let join = &mut st.tasks[task.index()].join;
+        let join = &mut st.joins[task.index()];
         assert!(
             !join.returned,
             "JoinHandle polled after completion (task {task})"
@@ -186,7 +186,7 @@ impl Kernel {
     fn drop_handle(&self, task: TaskId) {
         let (result, joiner) = {
             let mut st = self.state.borrow_mut();
-            let join = &mut st.tasks[task.index()].join;
+            let join = &mut st.joins[task.index()];
             join.handle_dropped = true;
             (join.result.take(), join.joiner.take())
         };
@@ -207,7 +207,7 @@ impl Kernel {
 
     fn is_task_finished(&self, task: TaskId) -> bool {
         let st = self.state.borrow();
-        let join = &st.tasks[task.index()].join;
+        let join = &st.joins[task.index()];
         join.returned || join.result.is_some()
     }
 }

@@ -51,10 +51,10 @@ pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
     rng
 }
 
+/// What the step loop touches of a task: small, so that many share a cache line. The task's
+/// result and its handle's state are in `State::joins`, at the same index.
 pub(crate) struct TaskSlot {
     pub(crate) future: Option<BoxFuture>,
-    /// The task's result, and its handle's state.
-    pub(crate) join: JoinState,
     pub(crate) done: bool,
     pub(crate) scheduled: bool,
     /// Reported as never-woken; not reported again as leaked.
@@ -92,6 +92,8 @@ pub(crate) struct State {
     pub(crate) config: SimConfig,
     pub(crate) now: Instant,
     pub(crate) tasks: Vec<TaskSlot>,
+    /// Each task's result and its handle's state, by task index.
+    pub(crate) joins: Vec<JoinState>,
     pub(crate) runnable: VecDeque<TaskId>,
     pub(crate) timers: Timers,
     /// The task being polled.
@@ -153,6 +155,7 @@ impl Kernel {
             state: RefCell::new(State {
                 now: Instant::ZERO,
                 tasks: spare.tasks,
+                joins: spare.joins,
                 runnable: spare.runnable,
                 timers: spare.timers,
                 current: None,
@@ -205,12 +208,12 @@ impl Kernel {
         let id = TaskId(u32::try_from(st.tasks.len()).expect("fewer than 2^32 tasks"));
         st.tasks.push(TaskSlot {
             future: Some(future),
-            join: JoinState::default(),
             done: false,
             scheduled: true,
             never_woken: false,
             abort_requested: false,
         });
+        st.joins.push(JoinState::default());
         st.runnable.push_back(id);
         self.waker_refs.borrow_mut().push(0);
         st.scheduler.on_spawn(id, &mut st.scheduler_rng);

@@ -96,6 +96,7 @@ impl Sim {
             last_tasks: 0, // set by `put`
             last_events: state.recorder.trace.event_count.try_into().unwrap_or(0),
             tasks: std::mem::take(&mut state.tasks),
+            joins: std::mem::take(&mut state.joins),
             runnable: std::mem::take(&mut state.runnable),
             timers: std::mem::take(&mut state.timers),
             woken: kernel.woken.into_inner(),
@@ -457,11 +458,11 @@ fn end_detectors(kernel: &Kernel, end: End) {
         }
     }
     let unobserved: Vec<(TaskId, String)> = st
-        .tasks
+        .joins
         .iter()
         .enumerate()
         .skip(1)
-        .filter_map(|(i, slot)| slot.join.unobserved_panic().map(|m| (TaskId(i as u32), m)))
+        .filter_map(|(i, join)| join.unobserved_panic().map(|m| (TaskId(i as u32), m)))
         .collect();
     for (id, message) in unobserved {
         st.push_violation(

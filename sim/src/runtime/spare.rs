@@ -5,6 +5,7 @@
 //! those allocations and regrowths. Nothing of a run survives in them: each is empty when it
 //! is handed over, so the next run's behaviour cannot depend on the previous one.
 
+use super::join::JoinState;
 use super::kernel::TaskSlot;
 use super::timers::Timers;
 use crate::trace::TaskId;
@@ -17,6 +18,7 @@ pub(crate) struct Spare {
     pub(crate) last_tasks: usize,
     pub(crate) last_events: usize,
     pub(crate) tasks: Vec<TaskSlot>,
+    pub(crate) joins: Vec<JoinState>,
     pub(crate) runnable: VecDeque<TaskId>,
     pub(crate) timers: Timers,
     pub(crate) woken: Vec<TaskId>,
@@ -34,6 +36,7 @@ impl Spare {
             last_tasks: 64,
             last_events: 1024,
             tasks: Vec::with_capacity(64),
+            joins: Vec::with_capacity(64),
             runnable: VecDeque::with_capacity(64),
             timers: Timers::default(),
             woken: Vec::with_capacity(64),
@@ -47,6 +50,7 @@ impl Spare {
     pub(crate) fn put(mut self) {
         self.last_tasks = self.tasks.len();
         self.tasks.clear();
+        self.joins.clear();
         self.runnable.clear();
         self.timers.reset();
         self.woken.clear();
