@@ -12,7 +12,8 @@
 //! - [`check`]: violations, detectors and invariants;
 //! - [`trace`]: events, the trace hash, renderers;
 //! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store;
-//! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness;
+//! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness, and
+//!   [`ScenarioFile`], its scenario files as its own tests read them;
 //! - [`real`]: real mode, the same code on real tokio with real processes and Redis;
 //! - [`mod@env`]: the environment variables read.
 //!
@@ -41,6 +42,7 @@ pub mod real;
 mod report;
 pub mod rt;
 mod runtime;
+mod scenario_file;
 pub mod subsystem;
 pub mod time;
 pub mod trace;
@@ -50,5 +52,6 @@ pub use check::{Violation, ViolationKind};
 pub use config::{millis, ConfigError, SimConfig, SimSection};
 pub use report::{Report, Stats, Verdict};
 pub use runtime::{JoinError, Policy, Schedule, Sim};
+pub use scenario_file::{scenario_paths, ExpectTable, ScenarioFile};
 pub use time::Instant;
 pub use trace::Trace;

@@ -8,11 +8,10 @@ use asynclife_sim::subsystem::Subsystem;
 
 #[test]
 fn every_scenario_file_parses_and_is_valid() {
-    let paths = common::scenario_paths();
-    assert!(paths.len() >= 6, "scenarios: {paths:?}");
-    for path in paths {
-        let scenario = common::load_path(&path);
-        let file = path.display();
+    let scenarios = common::scenarios();
+    assert!(scenarios.len() >= 6, "scenarios: {}", scenarios.len());
+    for (name, scenario) in scenarios {
+        let file = format!("{name}.toml");
         assert_eq!(scenario.subsystem, PidClean::NAME, "{file}");
         assert!(!scenario.description.is_empty(), "{file}: no description");
         let variant: Variant = scenario

@@ -10,8 +10,8 @@ const MIN_SEEDS: u64 = 1_000;
 
 fn sweep(name: &str) {
     let scenario = common::load(name);
-    for seed in scenario.seeds_at_least(MIN_SEEDS) {
-        let report = scenario.run("fixed", seed);
+    for seed in common::seeds_at_least(&scenario, MIN_SEEDS) {
+        let report = common::run(&scenario, "fixed", seed);
         assert_eq!(
             report.verdict,
             Verdict::Pass,
@@ -33,8 +33,7 @@ macro_rules! scenarios {
         #[test]
         fn every_scenario_file_is_swept() {
             let swept = [$(stringify!($name).replace('_', "-")),*];
-            for path in common::scenario_paths() {
-                let name = common::load_path(&path).name();
+            for name in common::scenario_names() {
                 assert!(swept.contains(&name), "{name} is not swept");
             }
         }

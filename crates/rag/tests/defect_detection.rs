@@ -12,7 +12,7 @@ const SEEDS: u64 = 100;
 
 /// The first seed below [`SEEDS`] on which `variant` fires `kind` in `scenario`.
 fn first_catch(scenario: &common::Scenario, variant: &str, kind: &ViolationKind) -> Option<u64> {
-    (0..SEEDS).find(|&seed| scenario.run(variant, seed).has(kind))
+    (0..SEEDS).find(|&seed| common::run(scenario, variant, seed).has(kind))
 }
 
 #[test]
@@ -22,11 +22,14 @@ fn every_defect_scenario_fails_with_its_expected_invariant_only() {
             continue;
         };
         let kind = ViolationKind::from_name(fails);
-        let seeds = scenario.first_seed..scenario.first_seed + SEEDS.min(scenario.seeds);
+        let seeds = {
+            let first = scenario.first_seed.unwrap_or(0);
+            first..first + SEEDS.min(scenario.seeds.unwrap_or(common::DEFAULT_SEEDS))
+        };
         // As the harness's sweep: the first seed with a violation must have only the
         // expected one.
         let first = seeds
-            .map(|seed| (seed, scenario.run(&scenario.variant, seed)))
+            .map(|seed| (seed, common::run(&scenario, &scenario.variant, seed)))
             .find(|(_, report)| !report.violations.is_empty());
         let (seed, report) = first
             .unwrap_or_else(|| panic!("{name}: {} not caught in {SEEDS} seeds", scenario.variant));
@@ -40,8 +43,8 @@ fn every_defect_scenario_fails_with_its_expected_invariant_only() {
             others.is_empty(),
             "{name}, seed {seed}: besides {fails}: {others:#?}"
         );
-        for seed in scenario.first_seed..=seed {
-            let report = scenario.run("fixed", seed);
+        for seed in scenario.first_seed.unwrap_or(0)..=seed {
+            let report = common::run(&scenario, "fixed", seed);
             assert!(
                 !report.has(&kind),
                 "{name}: {fails} fires for fixed too, seed {seed}: {:#?}",

@@ -13,8 +13,8 @@ fn sweep(ident: &str) {
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no scenario {name}"));
     assert_eq!(scenario.variant, "fixed", "{name} is not a fixed scenario");
-    for seed in 0..common::seed_count(scenario.seeds.max(1_000)) {
-        let report = scenario.run("fixed", seed);
+    for seed in 0..common::seed_count(scenario.seeds.unwrap_or(common::DEFAULT_SEEDS).max(1_000)) {
+        let report = common::run(&scenario, "fixed", seed);
         assert_eq!(
             report.verdict,
             Verdict::Pass,
@@ -61,7 +61,7 @@ fn fixed_passes_the_scenarios_made_for_defects() {
             continue;
         }
         for seed in 0..common::seed_count(200).min(200) {
-            let report = scenario.run("fixed", seed);
+            let report = common::run(&scenario, "fixed", seed);
             assert_eq!(
                 report.verdict,
                 Verdict::Pass,

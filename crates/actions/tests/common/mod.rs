@@ -3,44 +3,11 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use asynclife_actions::{Actions, Workload};
-use asynclife_sim::fault::FaultPlan;
-use asynclife_sim::subsystem::run;
-use asynclife_sim::{Report, SimConfig, SimSection, ViolationKind};
-use serde::Deserialize;
+use asynclife_sim::{Report, ViolationKind};
 use std::path::{Path, PathBuf};
 
-/// A scenario file, as the harness reads it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScenarioFile {
-    pub subsystem: String,
-    pub description: String,
-    #[serde(default = "fixed")]
-    pub variant: String,
-    #[serde(default)]
-    pub seeds: Option<u64>,
-    #[serde(default)]
-    pub sim: SimSection,
-    #[serde(default)]
-    pub workload: Workload,
-    #[serde(default)]
-    pub faults: FaultPlan,
-    pub expect: Expect,
-}
-
-fn fixed() -> String {
-    "fixed".into()
-}
-
-/// The `[expect]` table: a verdict, or the invariant that must fire.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    #[serde(default)]
-    pub verdict: Option<String>,
-    #[serde(default)]
-    pub fails: Option<String>,
-}
+/// A scenario file of this subsystem.
+pub type ScenarioFile = asynclife_sim::ScenarioFile<Workload>;
 
 /// A loaded scenario.
 #[derive(Clone, Debug)]
@@ -56,20 +23,12 @@ pub fn scenario_dir() -> PathBuf {
 
 /// Every scenario file's path, sorted.
 pub fn scenario_paths() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(scenario_dir())
-        .expect("scenarios/actions exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
+    asynclife_sim::scenario_paths(&scenario_dir())
 }
 
 /// Parses one scenario file.
 pub fn load(path: &Path) -> Result<Scenario, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let file: ScenarioFile =
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = ScenarioFile::read(path)?;
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -86,22 +45,9 @@ pub fn scenarios() -> Vec<Scenario> {
         .collect()
 }
 
-/// The scenario's engine configuration for `seed`.
-pub fn config(scenario: &Scenario, seed: u64, record_trace: bool) -> SimConfig {
-    SimConfig {
-        record_trace,
-        ..scenario.file.sim.config(seed, &scenario.file.faults)
-    }
-}
-
 /// Runs one seed of the scenario with `variant`.
 pub fn run_seed(scenario: &Scenario, seed: u64, variant: &str, record_trace: bool) -> Report {
-    run::<Actions>(
-        config(scenario, seed, record_trace),
-        &scenario.file.workload,
-        variant,
-    )
-    .expect("a known variant")
+    scenario.file.run::<Actions>(variant, seed, record_trace)
 }
 
 /// The first seed in `0..seeds` whose run has a violation named `name`.

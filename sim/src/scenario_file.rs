@@ -1,0 +1,130 @@
+//! A scenario file read with the subsystem's own workload type: what a subsystem crate's tests
+//! read from `scenarios/<subsystem>/`.
+//!
+//! The harness's loader (the root crate's `scenario` module) reads the same format, checks it
+//! against the registry and names the file, line and field of any mistake; a subsystem crate
+//! cannot depend on it, so its tests read the files with this instead.
+
+use crate::fault::FaultPlan;
+use crate::subsystem::{run, Subsystem};
+use crate::{Report, SimConfig, SimSection};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile<W> {
+    /// The subsystem it drives.
+    pub subsystem: String,
+    /// One line of what it exercises.
+    pub description: String,
+    /// The variant it runs by default.
+    #[serde(default = "fixed")]
+    pub variant: String,
+    /// The number of seeds of a default sweep, if the file says.
+    #[serde(default)]
+    pub seeds: Option<u64>,
+    /// The first seed of a default sweep, if the file says.
+    #[serde(default)]
+    pub first_seed: Option<u64>,
+    /// Engine settings.
+    #[serde(default)]
+    pub sim: SimSection,
+    /// The subsystem's workload.
+    #[serde(default)]
+    pub workload: W,
+    /// The fault plan.
+    #[serde(default)]
+    pub faults: FaultPlan,
+    /// What every seed must show.
+    pub expect: ExpectTable,
+}
+
+/// The `[expect]` table: a verdict, or the invariant that must fire.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectTable {
+    /// `pass`, when no violation may occur.
+    #[serde(default)]
+    pub verdict: Option<String>,
+    /// The invariant or detector that must fire.
+    #[serde(default)]
+    pub fails: Option<String>,
+}
+
+fn fixed() -> String {
+    "fixed".into()
+}
+
+impl<W: DeserializeOwned + Default> ScenarioFile<W> {
+    /// Reads one file; the error names it.
+    pub fn read(path: &Path) -> Result<ScenarioFile<W>, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Every `*.toml` file of `dir`, sorted by name, with its file stem.
+    ///
+    /// # Panics
+    /// If the directory or a file cannot be read, naming it (a test helper).
+    pub fn read_dir(dir: &Path) -> Vec<(String, ScenarioFile<W>)> {
+        scenario_paths(dir)
+            .iter()
+            .map(|path| {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let file = ScenarioFile::read(path).unwrap_or_else(|e| panic!("{e}"));
+                (stem, file)
+            })
+            .collect()
+    }
+}
+
+/// The paths of the `*.toml` files of `dir`, sorted.
+///
+/// # Panics
+/// If the directory cannot be read, naming it (a test helper).
+pub fn scenario_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+impl<W> ScenarioFile<W> {
+    /// The engine configuration of one seed, as the harness builds it.
+    pub fn config(&self, seed: u64) -> SimConfig {
+        self.sim.config(seed, &self.faults)
+    }
+
+    /// The seeds of a default sweep; `default_count` when the file gives no count.
+    pub fn seed_range(&self, default_count: u64) -> Range<u64> {
+        let first = self.first_seed.unwrap_or(0);
+        first..first + self.seeds.unwrap_or(default_count)
+    }
+
+    /// Runs one seed with `variant`, the trace kept or only hashed.
+    ///
+    /// # Panics
+    /// If `S` has no variant named `variant`.
+    pub fn run<S: Subsystem<Workload = W>>(
+        &self,
+        variant: &str,
+        seed: u64,
+        record_trace: bool,
+    ) -> Report {
+        let config = SimConfig {
+            record_trace,
+            ..self.config(seed)
+        };
+        run::<S>(config, &self.workload, variant).expect("a known variant")
+    }
+}
