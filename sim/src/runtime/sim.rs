@@ -93,7 +93,7 @@ impl Sim {
             .expect("the context was the only other owner, and it has been left");
         let mut state = kernel.state.into_inner();
         Spare {
-            last_tasks: 0, // set by `put`
+            last_tasks: state.tasks.len(),
             last_events: state.recorder.trace.event_count.try_into().unwrap_or(0),
             tasks: std::mem::take(&mut state.tasks),
             joins: std::mem::take(&mut state.joins),

@@ -48,7 +48,6 @@ impl Spare {
     /// has left the thread's context: dropping what the task table still holds (results
     /// nobody took) cannot reach the kernel.
     pub(crate) fn put(mut self) {
-        self.last_tasks = self.tasks.len();
         self.tasks.clear();
         self.joins.clear();
         self.runnable.clear();
