@@ -2,7 +2,7 @@
 
 use crate::runtime::context;
 use crate::runtime::join::SimJoinHandle;
-use crate::runtime::kernel::BoxFuture;
+use crate::runtime::kernel::TaskFuture;
 pub use crate::runtime::JoinError;
 use crate::trace::TaskId;
 use std::borrow::Cow;
@@ -25,7 +25,7 @@ where
     let location = Location::caller();
     match context::with_current(|kernel| kernel.run_id) {
         Some(run_id) => {
-            let wrapped: BoxFuture = Box::pin(async move {
+            let wrapped = TaskFuture::new(async move {
                 let output = future.await;
                 context::with_current(|kernel| kernel.complete_current(Box::new(output)));
             });

@@ -26,14 +26,12 @@ use rand_chacha::ChaCha8Rng;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::future::Future;
 use std::panic::Location;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::Duration;
 
-pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+pub(crate) use super::task_future::TaskFuture;
 
 /// Independent random streams of one seed, so that one consumer drawing more or less never
 /// shifts another's draws (a replayed schedule leaves the workload's draws unchanged).
@@ -54,7 +52,7 @@ pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
 /// What the step loop touches of a task: small, so that many share a cache line. The task's
 /// result and its handle's state are in `State::joins`, at the same index.
 pub(crate) struct TaskSlot {
-    pub(crate) future: Option<BoxFuture>,
+    pub(crate) future: Option<TaskFuture>,
     pub(crate) done: bool,
     pub(crate) scheduled: bool,
     /// Reported as never-woken; not reported again as leaked.
@@ -201,7 +199,7 @@ impl Kernel {
         &self,
         name: Cow<'static, str>,
         location: &'static Location<'static>,
-        future: BoxFuture,
+        future: TaskFuture,
     ) -> TaskId {
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;

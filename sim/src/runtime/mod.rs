@@ -10,6 +10,7 @@ pub(crate) mod panic;
 mod policy;
 mod sim;
 mod spare;
+mod task_future;
 pub(crate) mod timers;
 mod waker;
 mod world;

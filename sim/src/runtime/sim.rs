@@ -8,7 +8,7 @@
 //! 4. the policy picks one runnable task (recorded when there was a choice) and polls it.
 
 use super::context;
-use super::kernel::{BoxFuture, Kernel, State};
+use super::kernel::{Kernel, State, TaskFuture};
 use super::panic;
 use super::policy::Schedule;
 use super::spare::Spare;
@@ -82,7 +82,7 @@ impl Sim {
         let entered = context::enter(kernel.clone());
         let future = main();
         // The main task has no handle: its end is its slot's `done`, a panic in it a violation.
-        let wrapped: BoxFuture = Box::pin(future);
+        let wrapped = TaskFuture::new(future);
         kernel.spawn("main".into(), Location::caller(), wrapped);
         let end = drive(&kernel);
         end_checks(&kernel, end);
@@ -229,7 +229,7 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
         (future, now)
     };
     let waker = waker::borrowed(kernel.run_tag, task);
-    let polled = panic::catch(|| future.as_mut().poll(&mut Context::from_waker(&waker)));
+    let polled = panic::catch(|| future.poll(&mut Context::from_waker(&waker)));
 
     let mut guard = kernel.state.borrow_mut();
     let st = &mut *guard;
@@ -262,7 +262,7 @@ fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
 
 /// The task aborted itself during its poll: its future is dropped now.
 #[cold]
-fn aborted_itself(kernel: &Kernel, task: TaskId, future: BoxFuture) {
+fn aborted_itself(kernel: &Kernel, task: TaskId, future: TaskFuture) {
     kernel.with_state(|st| {
         st.tasks[task.index()].done = true;
         let now = st.now;
@@ -275,7 +275,7 @@ fn aborted_itself(kernel: &Kernel, task: TaskId, future: BoxFuture) {
 /// The task panicked during its poll: the panic becomes its result, and a violation if nobody
 /// can observe it.
 #[cold]
-fn panicked(kernel: &Kernel, task: TaskId, future: BoxFuture, caught: panic::CaughtPanic) {
+fn panicked(kernel: &Kernel, task: TaskId, future: TaskFuture, caught: panic::CaughtPanic) {
     let message = caught.message;
     kernel.with_state(|st| {
         st.tasks[task.index()].done = true;
