@@ -14,6 +14,7 @@ use super::policy::Scheduler;
 use super::spare::Spare;
 use super::timers::{TimerEntry, TimerKey, Timers};
 use super::waker::run_tag;
+use super::word_list::WordList;
 use super::world::WorldState;
 use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};
@@ -123,9 +124,9 @@ pub(crate) struct Kernel {
     pub(crate) run_tag: u32,
     /// Tasks woken since the executor last looked, in wake order. Outside `state` so that a
     /// waker can push while the state is borrowed (a timer firing).
-    pub(crate) woken: RefCell<Vec<TaskId>>,
+    pub(crate) woken: WordList<TaskId>,
     /// Live wakers of each task, by task index (see `waker.rs`).
-    pub(crate) waker_refs: RefCell<Vec<u32>>,
+    pub(crate) waker_refs: WordList<u32>,
     /// Whether any invariant is registered: the step loop skips the check otherwise.
     pub(crate) has_invariants: Cell<bool>,
     /// The run's join sets (see `join_sets.rs`).
@@ -183,8 +184,8 @@ impl Kernel {
                 closed: false,
                 config,
             }),
-            woken: RefCell::new(spare.woken),
-            waker_refs: RefCell::new(spare.waker_refs),
+            woken: WordList::new(spare.woken),
+            waker_refs: WordList::new(spare.waker_refs),
             has_invariants: Cell::new(false),
             join_sets: RefCell::default(),
         }
@@ -213,7 +214,7 @@ impl Kernel {
         });
         st.joins.push(JoinState::default());
         st.runnable.push_back(id);
-        self.waker_refs.borrow_mut().push(0);
+        self.waker_refs.with(|refs| refs.push(0));
         st.scheduler.on_spawn(id, &mut st.scheduler_rng);
         st.stats.tasks_spawned += 1;
         st.recorder.trace.tasks.push(TaskInfo {
@@ -230,18 +231,25 @@ impl Kernel {
 
     /// A sleep's poll: ready once `deadline` has come (its timer then forgotten), otherwise
     /// its timer is registered, or pointed at `waker` if it is registered and pending.
+    #[inline]
     pub(crate) fn poll_timer(
         &self,
         deadline: Instant,
         timer: &mut Option<TimerKey>,
         waker: &Waker,
     ) -> std::task::Poll<()> {
-        let mut guard = self.state.borrow_mut();
-        let st = &mut *guard;
-        if st.now >= deadline {
+        if self.state.borrow().now >= deadline {
             *timer = None;
             return std::task::Poll::Ready(());
         }
+        self.register_timer(deadline, timer, waker);
+        std::task::Poll::Pending
+    }
+
+    /// A pending sleep's timer: registered, or pointed at `waker` if it is registered.
+    fn register_timer(&self, deadline: Instant, timer: &mut Option<TimerKey>, waker: &Waker) {
+        let mut guard = self.state.borrow_mut();
+        let st = &mut *guard;
         match timer {
             Some(key) if st.timers.update(*key, waker) => {}
             _ => {
@@ -253,7 +261,6 @@ impl Kernel {
                 *timer = Some(st.timers.insert(st.now, deadline, entry));
             }
         }
-        std::task::Poll::Pending
     }
 
     pub(crate) fn cancel_timer(&self, key: TimerKey) {

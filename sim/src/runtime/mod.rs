@@ -13,6 +13,7 @@ mod spare;
 mod task_future;
 pub(crate) mod timers;
 mod waker;
+mod word_list;
 mod world;
 
 pub use join::JoinError;

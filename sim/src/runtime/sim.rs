@@ -179,8 +179,10 @@ fn fire_due_timers(kernel: &Kernel, st: &mut State) {
 /// Moves the tasks woken since the last look to the runnable set, in wake order.
 #[inline(always)]
 fn collect_woken(kernel: &Kernel, st: &mut State, scratch: &mut Vec<TaskId>) {
-    if !kernel.woken.borrow().is_empty() {
-        std::mem::swap(&mut *kernel.woken.borrow_mut(), scratch);
+    if kernel.woken.with(|woken| {
+        std::mem::swap(woken, scratch);
+        !scratch.is_empty()
+    }) {
         schedule_woken(st, scratch);
     }
 }
@@ -348,7 +350,7 @@ fn check_poll_hold(st: &mut State, task: TaskId, started: crate::time::Instant) 
 /// A pending task that is not runnable and whose waker nobody holds can never run again.
 #[inline(always)]
 fn check_never_woken(kernel: &Kernel, st: &mut State, task: TaskId) {
-    if st.tasks[task.index()].scheduled || kernel.waker_refs.borrow()[task.index()] > 0 {
+    if st.tasks[task.index()].scheduled || kernel.waker_refs.with(|refs| refs[task.index()] > 0) {
         return;
     }
     never_woken(st, task);

@@ -64,6 +64,7 @@ pub(crate) struct Timers {
 
 impl Timers {
     /// Registers `entry` to fire at `deadline`; `now` is the current instant.
+    #[inline]
     pub(crate) fn insert(
         &mut self,
         now: Instant,

@@ -64,7 +64,7 @@ pub(crate) fn wake_from_kernel(kernel: &Kernel, waker: Waker) {
         if run == kernel.run_tag {
             // The waker's count is released here, so it must not be dropped as well.
             std::mem::forget(waker);
-            kernel.woken.borrow_mut().push(task);
+            kernel.woken.with(|woken| woken.push(task));
             release(kernel, task);
             return;
         }
@@ -79,7 +79,7 @@ pub(crate) fn clone_from_kernel(kernel: &Kernel, waker: &Waker) -> Waker {
     if std::ptr::eq(waker.vtable(), &VTABLE) {
         let (run, task) = unpack(waker.data());
         if run == kernel.run_tag {
-            kernel.waker_refs.borrow_mut()[task.index()] += 1;
+            kernel.waker_refs.with(|refs| refs[task.index()] += 1);
             // SAFETY: as in `borrowed`; the count this waker releases was just taken.
             return unsafe { Waker::from_raw(RawWaker::new(waker.data(), &VTABLE)) };
         }
@@ -94,20 +94,22 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, dr
 
 unsafe fn clone(data: *const ()) -> RawWaker {
     with_run(data, |kernel, task| {
-        kernel.waker_refs.borrow_mut()[task.index()] += 1;
+        kernel.waker_refs.with(|refs| refs[task.index()] += 1);
     });
     RawWaker::new(data, &VTABLE)
 }
 
 unsafe fn wake(data: *const ()) {
     with_run(data, |kernel, task| {
-        kernel.woken.borrow_mut().push(task);
+        kernel.woken.with(|woken| woken.push(task));
         release(kernel, task);
     });
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
-    with_run(data, |kernel, task| kernel.woken.borrow_mut().push(task));
+    with_run(data, |kernel, task| {
+        kernel.woken.with(|woken| woken.push(task))
+    });
 }
 
 unsafe fn drop_waker(data: *const ()) {
@@ -117,8 +119,9 @@ unsafe fn drop_waker(data: *const ()) {
 /// One live waker fewer. Saturating: a waker cloned where its run was not current (another
 /// thread) was never counted.
 fn release(kernel: &Kernel, task: TaskId) {
-    let mut refs = kernel.waker_refs.borrow_mut();
-    refs[task.index()] = refs[task.index()].saturating_sub(1);
+    kernel.waker_refs.with(|refs| {
+        refs[task.index()] = refs[task.index()].saturating_sub(1);
+    });
 }
 
 #[cfg(test)]
