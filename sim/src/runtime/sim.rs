@@ -109,59 +109,118 @@ impl Sim {
 
 const MAIN: TaskId = TaskId(0);
 
+/// The step loop. It holds the state from one poll to the next, and releases it only to poll
+/// or drop a future and to run code that may call back into the kernel (invariant 1).
 fn drive(kernel: &Kernel) -> End {
     let mut woken = Vec::with_capacity(64);
-    let max_virtual_nanos = {
-        let st = kernel.state.borrow();
-        u64::try_from(st.config.max_virtual_time.as_nanos()).unwrap_or(u64::MAX)
-    };
+    let mut guard = kernel.state.borrow_mut();
+    let max_virtual_nanos =
+        u64::try_from(guard.config.max_virtual_time.as_nanos()).unwrap_or(u64::MAX);
     loop {
-        let task = {
-            let mut guard = kernel.state.borrow_mut();
+        let st = &mut *guard;
+        if let Some(end) = until_runnable(kernel, st, &mut woken, max_virtual_nanos) {
+            return end;
+        }
+        if st.stats.steps >= st.config.max_steps {
+            let message = format!("the step bound of {} was hit", st.config.max_steps);
+            st.push_violation(ViolationKind::Hang, None, message);
+            return End::Stopped;
+        }
+        let task = pick(st);
+        let slot = &mut st.tasks[task.index()];
+        if slot.abort_requested {
+            drop(guard);
+            finish_abort(kernel, task);
+        } else {
+            slot.scheduled = false;
+            let mut future = slot.future.take().expect("a runnable task has its future");
+            st.current = Some(task);
+            st.stats.steps += 1;
+            let started = st.now;
+            st.recorder.push(started, Some(task), EventKind::Poll);
+            drop(guard);
+
+            let waker = waker::borrowed(kernel.run_tag, task);
+            let polled = panic::catch(|| future.poll(&mut Context::from_waker(&waker)));
+
+            guard = kernel.state.borrow_mut();
             let st = &mut *guard;
-            // Until something is runnable: what is due now, else the clock jumps.
-            loop {
-                st.sync_world();
-                fire_due_timers(kernel, st);
-                collect_woken(kernel, st, &mut woken);
-                if !st.runnable.is_empty() {
-                    break;
-                }
-                if st.tasks[MAIN.index()].done {
-                    return End::Drained;
-                }
-                let healed = st.faults.healed;
-                let next = match (st.timers.next_deadline(), st.world.next_deadline(healed)) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                match next {
-                    Some(deadline) if deadline.as_nanos() > max_virtual_nanos => {
-                        let message = format!(
-                            "virtual time would pass the bound of {:?} (next timer at {deadline})",
-                            st.config.max_virtual_time
-                        );
-                        st.push_violation(ViolationKind::Hang, None, message);
-                        return End::Stopped;
+            st.current = None;
+            check_poll_hold(st, task, started);
+            let aborted = std::mem::take(&mut st.abort_current);
+            match polled {
+                Ok(Poll::Pending) if !aborted => {
+                    st.tasks[task.index()].future = Some(future);
+                    collect_woken(kernel, st, &mut woken);
+                    check_never_woken(kernel, st, task);
+                    if !kernel.has_invariants.get() {
+                        continue; // the common case: the state stays held for the next step
                     }
-                    Some(deadline) => st.now = deadline,
-                    None => {
-                        let message = deadlock_message(st);
-                        st.push_violation(ViolationKind::Deadlock, None, message);
-                        return End::Stopped;
-                    }
+                    drop(guard);
+                }
+                Ok(Poll::Ready(())) => {
+                    st.tasks[task.index()].done = true;
+                    let now = st.now;
+                    st.recorder.push(now, Some(task), EventKind::Complete);
+                    drop(guard);
+                    drop(future);
+                }
+                Ok(Poll::Pending) => {
+                    drop(guard);
+                    aborted_itself(kernel, task, future);
+                }
+                Err(caught) => {
+                    drop(guard);
+                    panicked(kernel, task, future, caught);
                 }
             }
-            if st.stats.steps >= st.config.max_steps {
-                let message = format!("the step bound of {} was hit", st.config.max_steps);
-                st.push_violation(ViolationKind::Hang, None, message);
-                return End::Stopped;
-            }
-            pick(st)
-        };
-        poll_task(kernel, task, &mut woken);
+        }
         if kernel.has_invariants.get() {
             check_invariants(kernel, Phase::Step);
+        }
+        guard = kernel.state.borrow_mut();
+    }
+}
+
+/// Fires what is due and collects what woke until something is runnable, moving the clock to
+/// the next timer when nothing is; or the reason the run ends.
+#[inline(always)]
+fn until_runnable(
+    kernel: &Kernel,
+    st: &mut State,
+    woken: &mut Vec<TaskId>,
+    max_virtual_nanos: u64,
+) -> Option<End> {
+    loop {
+        st.sync_world();
+        fire_due_timers(kernel, st);
+        collect_woken(kernel, st, woken);
+        if !st.runnable.is_empty() {
+            return None;
+        }
+        if st.tasks[MAIN.index()].done {
+            return Some(End::Drained);
+        }
+        let healed = st.faults.healed;
+        let next = match (st.timers.next_deadline(), st.world.next_deadline(healed)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(deadline) if deadline.as_nanos() > max_virtual_nanos => {
+                let message = format!(
+                    "virtual time would pass the bound of {:?} (next timer at {deadline})",
+                    st.config.max_virtual_time
+                );
+                st.push_violation(ViolationKind::Hang, None, message);
+                return Some(End::Stopped);
+            }
+            Some(deadline) => st.now = deadline,
+            None => {
+                let message = deadlock_message(st);
+                st.push_violation(ViolationKind::Deadlock, None, message);
+                return Some(End::Stopped);
+            }
         }
     }
 }
@@ -210,56 +269,6 @@ fn pick(st: &mut State) -> TaskId {
         st.decisions.push(task);
     }
     task
-}
-
-/// Polls one task with the state released (invariant 1 of the kernel), then files the outcome.
-fn poll_task(kernel: &Kernel, task: TaskId, woken: &mut Vec<TaskId>) {
-    let (mut future, started) = {
-        let mut guard = kernel.state.borrow_mut();
-        let st = &mut *guard;
-        let slot = &mut st.tasks[task.index()];
-        if slot.abort_requested {
-            drop(guard);
-            return finish_abort(kernel, task);
-        }
-        slot.scheduled = false;
-        let future = slot.future.take().expect("a runnable task has its future");
-        st.current = Some(task);
-        st.stats.steps += 1;
-        let now = st.now;
-        st.recorder.push(now, Some(task), EventKind::Poll);
-        (future, now)
-    };
-    let waker = waker::borrowed(kernel.run_tag, task);
-    let polled = panic::catch(|| future.poll(&mut Context::from_waker(&waker)));
-
-    let mut guard = kernel.state.borrow_mut();
-    let st = &mut *guard;
-    st.current = None;
-    check_poll_hold(st, task, started);
-    let aborted = std::mem::take(&mut st.abort_current);
-    match polled {
-        Ok(Poll::Pending) if !aborted => {
-            st.tasks[task.index()].future = Some(future);
-            collect_woken(kernel, st, woken);
-            check_never_woken(kernel, st, task);
-        }
-        Ok(Poll::Ready(())) => {
-            st.tasks[task.index()].done = true;
-            let now = st.now;
-            st.recorder.push(now, Some(task), EventKind::Complete);
-            drop(guard);
-            drop(future);
-        }
-        Ok(Poll::Pending) => {
-            drop(guard);
-            aborted_itself(kernel, task, future);
-        }
-        Err(caught) => {
-            drop(guard);
-            panicked(kernel, task, future, caught);
-        }
-    }
 }
 
 /// The task aborted itself during its poll: its future is dropped now.
