@@ -5,6 +5,7 @@ use crate::runtime::join::SimJoinHandle;
 use crate::runtime::kernel::TaskFuture;
 pub use crate::runtime::JoinError;
 use crate::trace::TaskId;
+use pin_project_lite::pin_project;
 use std::borrow::Cow;
 use std::future::Future;
 use std::panic::Location;
@@ -25,10 +26,7 @@ where
     let location = Location::caller();
     match context::with_current(|kernel| kernel.run_id) {
         Some(run_id) => {
-            let wrapped = TaskFuture::new(async move {
-                let output = future.await;
-                context::with_current(|kernel| kernel.complete_current(Box::new(output)));
-            });
+            let wrapped = TaskFuture::new(Completing { future });
             let task = context::with_current(|kernel| kernel.spawn(name.into(), location, wrapped))
                 .expect("still inside the simulation");
             JoinHandle {
@@ -38,6 +36,29 @@ where
         None => JoinHandle {
             inner: Inner::Tokio(tokio::spawn(future)),
         },
+    }
+}
+
+pin_project! {
+    /// A spawned future that files its output as its task's result when it is ready (the
+    /// engine then marks the task done and never polls it again).
+    struct Completing<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Completing<F>
+where
+    F::Output: Send + 'static,
+{
+    type Output = ();
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let output = std::task::ready!(self.project().future.poll(cx));
+        context::with_current(|kernel| kernel.complete_current(Box::new(output)));
+        Poll::Ready(())
     }
 }
 
