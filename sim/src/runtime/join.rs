@@ -104,10 +104,10 @@ struct Finished {
 }
 
 impl Finished {
-    fn run(self) {
+    fn run(self, kernel: &Kernel) {
         drop(self.unused);
         if let Some(joiner) = self.joiner {
-            joiner.wake();
+            super::waker::wake_from_kernel(kernel, joiner);
         }
     }
 }
@@ -136,7 +136,7 @@ impl Kernel {
             let task = st.current.expect("a task completes during its own poll");
             st.finish(task, Ok(output))
         };
-        finished.run();
+        finished.run(self);
     }
 
     /// Records cancellation as the task's result, unless it has one.
@@ -145,7 +145,7 @@ impl Kernel {
             .state
             .borrow_mut()
             .finish(task, Err(JoinError::cancelled()));
-        finished.run();
+        finished.run(self);
     }
 
     /// Records a panic as the task's result. Returns true if nobody can observe it any more
@@ -156,7 +156,7 @@ impl Kernel {
             let finished = st.finish(task, Err(JoinError::panic(message)));
             (finished, st.joins[task.index()].handle_dropped)
         };
-        finished.run();
+        finished.run(self);
         handle_dropped
     }
 
@@ -174,7 +174,9 @@ impl Kernel {
             }
             None => {
                 if !join.joiner.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                    let previous = join.joiner.replace(waker.clone());
+                    let previous = join
+                        .joiner
+                        .replace(super::waker::clone_from_kernel(self, waker));
                     drop(st);
                     drop(previous);
                 }

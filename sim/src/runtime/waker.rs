@@ -54,7 +54,7 @@ fn with_run(data: *const (), f: impl FnOnce(&Kernel, TaskId)) {
     });
 }
 
-/// Wakes `waker` on behalf of `kernel`'s step loop: a waker of one of this run's tasks is
+/// Wakes `waker` on behalf of `kernel` (its step loop, a finished task): a waker of one of this run's tasks is
 /// queued directly (what its `wake` would do, without finding the kernel again); any other
 /// waker is woken as usual.
 #[inline]
