@@ -19,8 +19,9 @@ use std::task::{Context, Poll};
 const GRAIN: usize = 16;
 /// Futures larger than this (or aligned more than `GRAIN`) use the allocator directly.
 const LARGEST_POOLED: usize = 4096;
-/// Freed blocks kept per size class; more go back to the allocator.
-const KEPT_PER_CLASS: usize = 4096;
+/// Bytes of freed blocks a thread keeps at most; more go back to the allocator. A cleanup storm
+/// of 1,000 sessions keeps under 1 MiB.
+const KEPT_BYTES: usize = 16 << 20;
 
 /// An owned, pinned future of a task. It never moves once written: its block is freed (or
 /// recycled) only after the future has been dropped in place.
@@ -97,11 +98,14 @@ fn class_layout(class: usize) -> Layout {
 /// Freed blocks by size class.
 struct Pool {
     free: Vec<Vec<NonNull<u8>>>,
+    /// The bytes of all the blocks in `free`.
+    kept: usize,
 }
 
 impl Pool {
     fn take(&mut self, class: usize) -> NonNull<u8> {
         if let Some(block) = self.free.get_mut(class).and_then(Vec::pop) {
+            self.kept -= class * GRAIN;
             return block;
         }
         let layout = class_layout(class);
@@ -114,9 +118,9 @@ impl Pool {
         if self.free.len() <= class {
             self.free.resize_with(class + 1, Vec::new);
         }
-        let list = &mut self.free[class];
-        if list.len() < KEPT_PER_CLASS {
-            list.push(block);
+        if self.kept + class * GRAIN <= KEPT_BYTES {
+            self.free[class].push(block);
+            self.kept += class * GRAIN;
         } else {
             // SAFETY: the block was allocated with its class's layout.
             unsafe { dealloc(block.as_ptr(), class_layout(class)) };
@@ -136,7 +140,12 @@ impl Drop for Pool {
 }
 
 thread_local! {
-    static POOL: RefCell<Pool> = const { RefCell::new(Pool { free: Vec::new() }) };
+    static POOL: RefCell<Pool> = const {
+        RefCell::new(Pool {
+            free: Vec::new(),
+            kept: 0,
+        })
+    };
 }
 
 #[cfg(test)]
@@ -206,5 +215,29 @@ mod tests {
             address,
             "a block in use is not handed out"
         );
+    }
+
+    #[test]
+    fn the_pool_keeps_a_bounded_number_of_bytes() {
+        let drops = Rc::new(std::cell::Cell::new(0));
+        // Twice the bound's worth of 4 KiB futures, all freed at once.
+        let many: Vec<_> = (0..2 * KEPT_BYTES / 4096)
+            .map(|_| probe::<4080>(&drops))
+            .collect();
+        drop(many);
+        let kept = POOL.with_borrow(|pool| pool.kept);
+        assert!(kept <= KEPT_BYTES, "kept {kept} bytes");
+        assert!(
+            kept > KEPT_BYTES / 2,
+            "the pool keeps what fits: {kept} bytes"
+        );
+        let counted: usize = POOL.with_borrow(|pool| {
+            pool.free
+                .iter()
+                .enumerate()
+                .map(|(c, l)| c * GRAIN * l.len())
+                .sum()
+        });
+        assert_eq!(counted, kept);
     }
 }
