@@ -4,7 +4,6 @@
 
 use crate::defect::Variant;
 use crate::error::{ActionError, ErrorKind};
-use crate::lock::lock;
 use crate::metadata::{ActionInfo, ActionMetadata, ActionStatus};
 use crate::metrics::Notification;
 use crate::options::ActionOptions;
@@ -47,7 +46,7 @@ impl ActionTracker {
             kind = %error.kind, "action failed to start: {}", error.message
         );
         {
-            let mut st = lock(&self.shared.state);
+            let mut st = self.shared.state.write();
             let metrics = st.metrics.entry(info.domain.clone()).or_default();
             metrics.started += 1;
             metrics.failed += 1;
@@ -93,7 +92,7 @@ impl ActionTracker {
             other => other,
         };
         let info = {
-            let mut st = lock(&self.shared.state);
+            let mut st = self.shared.state.write();
             let Some(running) = st.running.remove(key) else {
                 return;
             };
@@ -116,7 +115,9 @@ impl ActionTracker {
         reason: &str,
     ) -> Option<rt::JoinHandle<()>> {
         let info = terminal_info(running.info, ActionStatus::Cancelled, None, rt::now());
-        lock(&self.shared.state)
+        self.shared
+            .state
+            .write()
             .metrics
             .entry(info.domain.clone())
             .or_default()
@@ -130,7 +131,7 @@ impl ActionTracker {
         self.update_context(&info);
         self.emit(&ActionEvent::Finished(info));
         let handle = running.handle?;
-        if let Some(task) = lock(&self.shared.live).get_mut(&key) {
+        if let Some(task) = self.shared.live.write().get_mut(&key) {
             if Some(task.task_id) == task_id {
                 task.stopping = true;
             }
@@ -141,7 +142,7 @@ impl ActionTracker {
 
     /// Records that an action begins attempt `attempt` (from 2).
     pub(crate) fn begin_attempt(&self, key: &ActionKey, attempt: u32) {
-        if let Some(running) = lock(&self.shared.state).running.get_mut(key) {
+        if let Some(running) = self.shared.state.write().running.get_mut(key) {
             running.info.attempts = attempt;
         }
         self.shared
@@ -157,7 +158,7 @@ impl ActionTracker {
         error: &ActionError,
         delay: Duration,
     ) {
-        let mut st = lock(&self.shared.state);
+        let mut st = self.shared.state.write();
         if let Some(domain) = st.running.get(key).map(|r| r.info.domain.clone()) {
             st.metrics.entry(domain).or_default().retries += 1;
         }

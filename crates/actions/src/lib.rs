@@ -90,6 +90,7 @@ pub mod metrics;
 pub mod options;
 mod supervisor;
 pub mod tracker;
+mod watched;
 pub mod workflow;
 pub mod workload;
 

@@ -3,11 +3,11 @@
 //! sweeper that applies the retention policy to idle sessions (phase 3.3).
 
 use crate::context::{ConversationContext, RetentionPolicy};
-use crate::lock::lock;
 use crate::metadata::ActionInfo;
+use crate::watched::Watched;
 use asynclife_sim::rt;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The conversation contexts of every session. Cheap to clone: clones share the contexts.
@@ -19,7 +19,7 @@ pub struct ContextManager {
 #[derive(Debug)]
 struct Shared {
     retention: RetentionPolicy,
-    sessions: Mutex<BTreeMap<String, ConversationContext>>,
+    sessions: Watched<BTreeMap<String, ConversationContext>>,
 }
 
 impl ContextManager {
@@ -28,7 +28,7 @@ impl ContextManager {
         ContextManager {
             shared: Arc::new(Shared {
                 retention,
-                sessions: Mutex::new(BTreeMap::new()),
+                sessions: Watched::new(BTreeMap::new()),
             }),
         }
     }
@@ -44,7 +44,7 @@ impl ContextManager {
         session: &str,
         f: impl FnOnce(&mut ConversationContext) -> R,
     ) -> R {
-        let mut sessions = lock(&self.shared.sessions);
+        let mut sessions = self.shared.sessions.write();
         let ctx = sessions
             .entry(session.to_string())
             .or_insert_with(|| ConversationContext::new(session));
@@ -54,12 +54,17 @@ impl ContextManager {
     /// Runs `f` on every context, by session. For inspection (and the invariants): `f` must
     /// not call back into the manager.
     pub fn with_all<R>(&self, f: impl FnOnce(&BTreeMap<String, ConversationContext>) -> R) -> R {
-        f(&lock(&self.shared.sessions))
+        f(&self.shared.sessions.read())
+    }
+
+    /// How many times the contexts have been written to: unchanged means nothing in them changed.
+    pub(crate) fn changes(&self) -> u64 {
+        self.shared.sessions.writes()
     }
 
     /// A copy of one session's context, if it exists.
     pub fn snapshot(&self, session: &str) -> Option<ConversationContext> {
-        lock(&self.shared.sessions).get(session).cloned()
+        self.shared.sessions.read().get(session).cloned()
     }
 
     /// Adds a running action to its session's context.
@@ -107,7 +112,9 @@ impl ContextManager {
     pub fn prune_all(&self) -> usize {
         let now = rt::now();
         let retention = &self.shared.retention;
-        lock(&self.shared.sessions)
+        self.shared
+            .sessions
+            .write()
             .values_mut()
             .map(|ctx| ctx.prune(retention, now))
             .sum()

@@ -5,7 +5,6 @@
 use crate::completion::Outcome;
 use crate::defect::Variant;
 use crate::error::ActionError;
-use crate::lock::lock;
 use crate::options::ActionOptions;
 use crate::tracker::{ActionKey, ActionTracker, LiveTask};
 use asynclife_sim::rt;
@@ -121,7 +120,7 @@ impl LiveGuard {
         task_id: u64,
         domain: &str,
     ) -> LiveGuard {
-        lock(&tracker.shared.live).insert(
+        tracker.shared.live.write().insert(
             key.clone(),
             LiveTask {
                 task_id,
@@ -139,7 +138,7 @@ impl LiveGuard {
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
-        let mut live = lock(&self.tracker.shared.live);
+        let mut live = self.tracker.shared.live.write();
         // On a multi-threaded runtime a cancelled task may drop after a new action of the
         // same name started: leave that one's entry alone.
         if live

@@ -11,6 +11,7 @@ use crate::metadata::{ActionInfo, ActionMetadata, ActionStatus};
 use crate::metrics::{Metrics, Notification};
 use crate::options::ActionOptions;
 use crate::supervisor::{supervise, LiveGuard};
+use crate::watched::Watched;
 use asynclife_sim::rt::{self, fault};
 use asynclife_sim::Instant;
 use std::collections::BTreeMap;
@@ -101,9 +102,9 @@ pub(crate) struct Shared {
     pub(crate) variant: Variant,
     pub(crate) contexts: ContextManager,
     pub(crate) observer: Option<Observer>,
-    pub(crate) state: Mutex<State>,
+    pub(crate) state: Watched<State>,
     /// Tasks alive, by key: entered at spawn, left when the task's future is dropped.
-    pub(crate) live: Mutex<BTreeMap<ActionKey, LiveTask>>,
+    pub(crate) live: Watched<BTreeMap<ActionKey, LiveTask>>,
     notifications: Mutex<Option<mpsc::UnboundedReceiver<Notification>>>,
 }
 
@@ -162,8 +163,8 @@ impl ActionTracker {
                 variant,
                 contexts,
                 observer,
-                state: Mutex::new(state),
-                live: Mutex::new(BTreeMap::new()),
+                state: Watched::new(state),
+                live: Watched::new(BTreeMap::new()),
                 notifications: Mutex::new(Some(rx)),
             }),
         }
@@ -187,30 +188,36 @@ impl ActionTracker {
 
     /// Metrics per domain.
     pub fn metrics(&self) -> Metrics {
-        lock(&self.shared.state).metrics.clone()
+        self.shared.state.read().metrics.clone()
     }
 
     /// The running actions' info, by key.
     pub fn running(&self) -> Vec<ActionInfo> {
-        let st = lock(&self.shared.state);
+        let st = self.shared.state.read();
         st.running.values().map(|r| r.info.clone()).collect()
     }
 
     /// The task id of the running action `key`, if it is running.
     pub fn running_task(&self, key: &ActionKey) -> Option<u64> {
-        let st = lock(&self.shared.state);
+        let st = self.shared.state.read();
         st.running.get(key).and_then(|r| r.info.task_id)
     }
 
     /// How many actions are running.
     pub fn running_count(&self) -> usize {
-        lock(&self.shared.state).running.len()
+        self.shared.state.read().running.len()
+    }
+
+    /// How many times the tracker's state, live table and contexts have been written to:
+    /// unchanged means none of them changed (take it before reading them).
+    pub(crate) fn changes(&self) -> u64 {
+        self.shared.state.writes() + self.shared.live.writes() + self.shared.contexts.changes()
     }
 
     /// Runs `f` on the table of live action tasks: one entry per task whose future has not
     /// been dropped yet (it ran to its end, or was aborted), whatever the tracker recorded.
     pub fn with_live<R>(&self, f: impl FnOnce(&BTreeMap<ActionKey, LiveTask>) -> R) -> R {
-        f(&lock(&self.shared.live))
+        f(&self.shared.live.read())
     }
 
     /// Starts an action: passes the [`START_POINT`] fault point, spawns a task that runs
@@ -232,7 +239,7 @@ impl ActionTracker {
         let now = rt::now();
         let deadline = now + request.options.timeout;
         let info = {
-            let mut st = lock(&self.shared.state);
+            let mut st = self.shared.state.write();
             let task_id = st.next_task_id;
             st.next_task_id += 1;
             let info = running_info(&request, now, task_id);
@@ -270,7 +277,7 @@ impl ActionTracker {
     /// already have finished, or been cancelled, before its handle is stored: then aborting
     /// it is right (a no-op for a finished task).
     fn attach(&self, key: &ActionKey, handle: rt::JoinHandle<()>) {
-        let mut st = lock(&self.shared.state);
+        let mut st = self.shared.state.write();
         match st.running.get_mut(key) {
             Some(running) => running.handle = Some(handle),
             None => handle.abort(),
@@ -283,7 +290,7 @@ impl ActionTracker {
         if let Err(e) = request.options.retry.validate() {
             return other(format!("invalid retry policy: {e}"));
         }
-        let st = lock(&self.shared.state);
+        let st = self.shared.state.read();
         if st.closed {
             return other("the tracker is shut down".into());
         }
@@ -297,7 +304,7 @@ impl ActionTracker {
     /// not running (finished already, or never started).
     pub fn cancel(&self, session: &str, action: &str) -> bool {
         let key = ActionKey::new(session, action);
-        let removed = lock(&self.shared.state).running.remove(&key);
+        let removed = self.shared.state.write().running.remove(&key);
         match removed {
             Some(running) => {
                 let handle = self.record_cancel(running, "cancelled");
@@ -311,7 +318,7 @@ impl ActionTracker {
     /// Cancels every running action of `domain`, in every session; returns how many.
     pub fn cancel_domain(&self, domain: &str) -> usize {
         let removed: Vec<Running> = {
-            let mut st = lock(&self.shared.state);
+            let mut st = self.shared.state.write();
             let keys: Vec<ActionKey> = st
                 .running
                 .iter()
@@ -330,7 +337,7 @@ impl ActionTracker {
 
     /// Keeps an aborted task's handle until the task has stopped.
     fn keep_stopping(&self, handle: Option<rt::JoinHandle<()>>) {
-        let mut st = lock(&self.shared.state);
+        let mut st = self.shared.state.write();
         st.stopping.retain(|h| !h.is_finished());
         st.stopping.extend(handle);
     }
@@ -339,7 +346,7 @@ impl ActionTracker {
     /// until every action task has stopped.
     pub async fn shutdown(&self) {
         let (removed, stopping): (Vec<Running>, Vec<_>) = {
-            let mut st = lock(&self.shared.state);
+            let mut st = self.shared.state.write();
             st.closed = true;
             let removed = std::mem::take(&mut st.running).into_values().collect();
             (removed, std::mem::take(&mut st.stopping))
@@ -349,7 +356,7 @@ impl ActionTracker {
             .filter_map(|running| self.record_cancel(running, "shutdown"))
             .collect();
         handles.extend(stopping);
-        lock(&self.shared.state).notify = None;
+        self.shared.state.write().notify = None;
         for handle in handles {
             // Aborted: the result is a cancellation, nothing to look at.
             let _ = handle.await;

@@ -47,6 +47,10 @@ pub(super) struct Zombies {
     pub(super) cursor: usize,
     pub(super) started: BTreeSet<ActionKey>,
     pub(super) terminal: BTreeMap<ActionKey, (ActionStatus, Instant)>,
+    /// The last clean scan: the tracker's changes then, and the earliest deadline it saw
+    /// (`None`: no deadline). Until the ledger grows, the tracker changes or that deadline
+    /// passes, a scan would find what that one found.
+    pub(super) clean: Option<(u64, Option<Instant>)>,
 }
 
 /// The bound on how long after its start `key` may still be live or active.
@@ -58,6 +62,7 @@ fn deadline_of(probe: &Probe, ledger: &Ledger, key: &ActionKey) -> Option<Instan
 /// Invariant 2, after every step.
 pub(super) fn zombies_step(probe: &Probe, st: &mut Zombies, now: Instant) -> Result<(), String> {
     let ledger = lock(&probe.ledger);
+    let cursor = st.cursor;
     for event in new_events(&ledger, &mut st.cursor) {
         match event {
             LedgerEvent::Started(info) => {
@@ -74,10 +79,39 @@ pub(super) fn zombies_step(probe: &Probe, st: &mut Zombies, now: Instant) -> Res
             _ => {}
         }
     }
+    let changes = probe.tracker.changes();
+    let unchanged = st.cursor == cursor
+        && st.clean.is_some_and(|(clean, until)| {
+            clean == changes && until.is_none_or(|until| now <= until)
+        });
+    if unchanged {
+        debug_assert_eq!(zombies_scan(probe, st, &ledger, now).err(), None);
+        return Ok(());
+    }
+    let until = zombies_scan(probe, st, &ledger, now)?;
+    st.clean = Some((changes, until));
+    Ok(())
+}
+
+/// The live table and the active entries against the ledger: nothing shows running whose task
+/// ended, nothing is overdue. Returns the earliest deadline it saw.
+fn zombies_scan(
+    probe: &Probe,
+    st: &Zombies,
+    ledger: &Ledger,
+    now: Instant,
+) -> Result<Option<Instant>, String> {
+    let mut earliest: Option<Instant> = None;
+    let mut due = |deadline: Option<Instant>| {
+        if let Some(d) = deadline {
+            earliest = Some(earliest.map_or(d, |e| e.min(d)));
+        }
+        deadline.is_some_and(|d| now > d)
+    };
     probe.tracker.with_live(|live| {
         for key in live.keys() {
-            if deadline_of(probe, &ledger, key).is_some_and(|d| now > d) {
-                return Err(overdue(&ledger, key, now, "its task is still alive"));
+            if due(deadline_of(probe, ledger, key)) {
+                return Err(overdue(ledger, key, now, "its task is still alive"));
             }
         }
         probe.tracker.with_contexts(|contexts| {
@@ -93,13 +127,14 @@ pub(super) fn zombies_step(probe: &Probe, st: &mut Zombies, now: Instant) -> Res
                         known.unwrap_or_default()
                     ));
                 }
-                if deadline_of(probe, &ledger, &key).is_some_and(|d| now > d) {
-                    return Err(overdue(&ledger, &key, now, "it is still in the active set"));
+                if due(deadline_of(probe, ledger, &key)) {
+                    return Err(overdue(ledger, &key, now, "it is still in the active set"));
                 }
             }
             Ok(())
         })
-    })
+    })?;
+    Ok(earliest)
 }
 
 fn record_terminal(
