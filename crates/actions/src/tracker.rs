@@ -191,6 +191,12 @@ impl ActionTracker {
         self.shared.state.read().metrics.clone()
     }
 
+    /// Runs `f` on the metrics per domain, without copying them. `f` must not call back into
+    /// the tracker's state (reading the live table is fine).
+    pub(crate) fn with_metrics<R>(&self, f: impl FnOnce(&Metrics) -> R) -> R {
+        f(&self.shared.state.read().metrics)
+    }
+
     /// The running actions' info, by key.
     pub fn running(&self) -> Vec<ActionInfo> {
         let st = self.shared.state.read();

@@ -6,7 +6,8 @@ use crate::error::ErrorKind;
 use crate::ledger::{Ledger, LedgerEvent};
 use crate::lock::lock;
 use crate::metadata::{validate_info, ActionInfo, ActionStatus};
-use crate::tracker::ActionKey;
+use crate::metrics::Metrics;
+use crate::tracker::{ActionKey, LiveTask};
 use asynclife_sim::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,18 +66,26 @@ pub(super) fn failures_step(probe: &Probe, st: &mut Failures, _now: Instant) -> 
 /// Per domain: started = finished + running, and the failed counter against the failures
 /// recorded.
 fn count_per_domain(probe: &Probe, st: &Failures) -> Result<(), String> {
-    let metrics = probe.tracker.metrics();
-    let mut live_per_domain: BTreeMap<String, u64> = BTreeMap::new();
-    probe.tracker.with_live(|live| {
-        // A cancelled task that has not stopped yet is counted cancelled already.
-        for task in live.values().filter(|t| !t.stopping) {
-            *live_per_domain.entry(task.domain.clone()).or_default() += 1;
-        }
-    });
-    let domains: BTreeSet<&String> = metrics
+    probe
+        .tracker
+        .with_metrics(|metrics| probe.tracker.with_live(|live| count(metrics, live, st)))
+}
+
+fn count(
+    metrics: &Metrics,
+    live: &BTreeMap<ActionKey, LiveTask>,
+    st: &Failures,
+) -> Result<(), String> {
+    let mut live_per_domain: BTreeMap<&str, u64> = BTreeMap::new();
+    // A cancelled task that has not stopped yet is counted cancelled already.
+    for task in live.values().filter(|t| !t.stopping) {
+        *live_per_domain.entry(&task.domain).or_default() += 1;
+    }
+    let domains: BTreeSet<&str> = metrics
         .keys()
-        .chain(live_per_domain.keys())
-        .chain(st.failed_per_domain.keys())
+        .map(String::as_str)
+        .chain(live_per_domain.keys().copied())
+        .chain(st.failed_per_domain.keys().map(String::as_str))
         .collect();
     for domain in domains {
         let m = metrics.get(domain).copied().unwrap_or_default();

@@ -8,7 +8,9 @@ use crate::metadata::{ActionInfo, ActionStatus};
 use crate::tracker::ActionKey;
 use crate::ConversationContext;
 use asynclife_sim::Instant;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Ordering;
+use std::collections::{btree_map, BTreeMap, BTreeSet};
+use std::iter::Peekable;
 
 /// Invariant 1.
 pub(super) fn visible_while_running(probe: &Probe) -> Result<(), String> {
@@ -51,6 +53,10 @@ pub(super) struct Zombies {
     /// (`None`: no deadline). Until the ledger grows, the tracker changes or that deadline
     /// passes, a scan would find what that one found.
     pub(super) clean: Option<(u64, Option<Instant>)>,
+    /// [`deadline_of`] every key the ledger has a request and a start for, kept current from
+    /// its events, in key order: the scan merges it with the live table and the contexts
+    /// rather than looking each key up twice.
+    pub(super) deadlines: BTreeMap<ActionKey, Instant>,
 }
 
 /// The bound on how long after its start `key` may still be live or active.
@@ -59,14 +65,44 @@ fn deadline_of(probe: &Probe, ledger: &Ledger, key: &ActionKey) -> Option<Instan
     Some(ledger.started_at(key)? + timeout + probe.grace)
 }
 
+/// Brings `key`'s entry in the deadline cache up to date with the ledger.
+fn refresh_deadline(probe: &Probe, ledger: &Ledger, st: &mut Zombies, key: &ActionKey) {
+    match deadline_of(probe, ledger, key) {
+        Some(deadline) => st.deadlines.insert(key.clone(), deadline),
+        None => st.deadlines.remove(key),
+    };
+}
+
+/// Moves `entries`, in key order, up to `(session, action)`, and returns the entry of that key
+/// if there is one (left in place: the next key sought is larger).
+fn seek<'a, V>(
+    entries: &mut Peekable<btree_map::Iter<'a, ActionKey, V>>,
+    session: &str,
+    action: &str,
+) -> Option<&'a V> {
+    while let Some((key, value)) = entries.peek() {
+        match (key.session.as_str(), key.action.as_str()).cmp(&(session, action)) {
+            Ordering::Less => {
+                entries.next();
+            }
+            Ordering::Equal => return Some(*value),
+            Ordering::Greater => return None,
+        }
+    }
+    None
+}
+
 /// Invariant 2, after every step.
 pub(super) fn zombies_step(probe: &Probe, st: &mut Zombies, now: Instant) -> Result<(), String> {
     let ledger = lock(&probe.ledger);
     let cursor = st.cursor;
     for event in new_events(&ledger, &mut st.cursor) {
         match event {
+            LedgerEvent::Requested(key) => refresh_deadline(probe, &ledger, st, key),
             LedgerEvent::Started(info) => {
-                st.started.insert(ActionKey::of(info));
+                let key = ActionKey::of(info);
+                refresh_deadline(probe, &ledger, st, &key);
+                st.started.insert(key);
             }
             LedgerEvent::Finished(info) => record_terminal(probe, &ledger, st, info)?,
             LedgerEvent::AttemptBegan { key, attempt, .. } => {
@@ -108,27 +144,44 @@ fn zombies_scan(
         }
         deadline.is_some_and(|d| now > d)
     };
+    // The live table, the contexts (by session, then action) and the deadline cache are all
+    // in key order: each pass walks them side by side.
     probe.tracker.with_live(|live| {
+        let mut deadlines = st.deadlines.iter().peekable();
         for key in live.keys() {
-            if due(deadline_of(probe, ledger, key)) {
+            let deadline = seek(&mut deadlines, &key.session, &key.action).copied();
+            debug_assert_eq!(deadline, deadline_of(probe, ledger, key));
+            if due(deadline) {
                 return Err(overdue(ledger, key, now, "its task is still alive"));
             }
         }
         probe.tracker.with_contexts(|contexts| {
-            for (key, info) in active_entries(contexts) {
-                let task_alive = live.get(&key).map(|t| Some(t.task_id)) == Some(info.task_id);
-                if info.status == ActionStatus::Running && !task_alive {
-                    let known = st
-                        .terminal
-                        .get(&key)
-                        .map(|(s, at)| format!(" ({s} at {at})"));
-                    return Err(format!(
-                        "action {key} shows running in its context, but its task ended{}",
-                        known.unwrap_or_default()
-                    ));
-                }
-                if due(deadline_of(probe, ledger, &key)) {
-                    return Err(overdue(ledger, &key, now, "it is still in the active set"));
+            let mut tasks = live.iter().peekable();
+            let mut deadlines = st.deadlines.iter().peekable();
+            for (session, ctx) in contexts {
+                for (action, info) in ctx.active_actions() {
+                    let task = seek(&mut tasks, session, action);
+                    let task_alive = task.map(|t| Some(t.task_id)) == Some(info.task_id);
+                    if info.status == ActionStatus::Running && !task_alive {
+                        let key = ActionKey::new(session, action);
+                        let known = st
+                            .terminal
+                            .get(&key)
+                            .map(|(s, at)| format!(" ({s} at {at})"));
+                        return Err(format!(
+                            "action {key} shows running in its context, but its task ended{}",
+                            known.unwrap_or_default()
+                        ));
+                    }
+                    let deadline = seek(&mut deadlines, session, action).copied();
+                    debug_assert_eq!(
+                        deadline,
+                        deadline_of(probe, ledger, &ActionKey::new(session, action))
+                    );
+                    if due(deadline) {
+                        let key = ActionKey::new(session, action);
+                        return Err(overdue(ledger, &key, now, "it is still in the active set"));
+                    }
                 }
             }
             Ok(())
