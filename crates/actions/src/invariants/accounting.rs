@@ -1,7 +1,7 @@
 //! Invariants 4 and 5: every failure is recorded exactly once (and critical ones notified),
 //! and metadata keeps to the unified schema.
 
-use super::{new_events, Probe};
+use super::{new_events, Clean, Probe};
 use crate::error::ErrorKind;
 use crate::ledger::{Ledger, LedgerEvent};
 use crate::lock::lock;
@@ -20,13 +20,13 @@ pub(super) struct Failures {
     pub(super) failed_per_domain: BTreeMap<String, u64>,
     pub(super) critical: BTreeSet<ActionKey>,
     pub(super) notified: BTreeMap<ActionKey, usize>,
-    /// The tracker's changes at the last clean count: until they or the ledger move, the
-    /// count would come out the same.
-    pub(super) clean: Option<u64>,
+    /// The last clean count (it does not depend on time; it also needs the ledger not to
+    /// have grown).
+    pub(super) clean: Clean,
 }
 
 /// Invariant 4, after every step.
-pub(super) fn failures_step(probe: &Probe, st: &mut Failures, _now: Instant) -> Result<(), String> {
+pub(super) fn failures_step(probe: &Probe, st: &mut Failures, now: Instant) -> Result<(), String> {
     let ledger = lock(&probe.ledger);
     let cursor = st.cursor;
     for event in new_events(&ledger, &mut st.cursor) {
@@ -54,12 +54,12 @@ pub(super) fn failures_step(probe: &Probe, st: &mut Failures, _now: Instant) -> 
     }
     drop(ledger);
     let changes = probe.tracker.changes();
-    if st.cursor == cursor && st.clean == Some(changes) {
+    if st.cursor == cursor && st.clean.holds(changes, now) {
         debug_assert_eq!(count_per_domain(probe, st).err(), None);
         return Ok(());
     }
     count_per_domain(probe, st)?;
-    st.clean = Some(changes);
+    st.clean.mark(changes, None);
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Invariants 1 to 3: what is running shows as running, every action ends exactly once and
 //! in time, and the active set never outgrows the live tasks.
 
-use super::{new_events, Probe};
+use super::{new_events, Clean, Probe};
 use crate::ledger::{Ledger, LedgerEvent};
 use crate::lock::lock;
 use crate::metadata::{ActionInfo, ActionStatus};
@@ -49,10 +49,9 @@ pub(super) struct Zombies {
     pub(super) cursor: usize,
     pub(super) started: BTreeSet<ActionKey>,
     pub(super) terminal: BTreeMap<ActionKey, (ActionStatus, Instant)>,
-    /// The last clean scan: the tracker's changes then, and the earliest deadline it saw
-    /// (`None`: no deadline). Until the ledger grows, the tracker changes or that deadline
-    /// passes, a scan would find what that one found.
-    pub(super) clean: Option<(u64, Option<Instant>)>,
+    /// The last clean scan, until the earliest deadline it saw (a scan also needs the
+    /// ledger not to have grown).
+    pub(super) clean: Clean,
     /// [`deadline_of`] every key the ledger has a request and a start for, kept current from
     /// its events, in key order: the scan merges it with the live table and the contexts
     /// rather than looking each key up twice.
@@ -116,16 +115,12 @@ pub(super) fn zombies_step(probe: &Probe, st: &mut Zombies, now: Instant) -> Res
         }
     }
     let changes = probe.tracker.changes();
-    let unchanged = st.cursor == cursor
-        && st.clean.is_some_and(|(clean, until)| {
-            clean == changes && until.is_none_or(|until| now <= until)
-        });
-    if unchanged {
+    if st.cursor == cursor && st.clean.holds(changes, now) {
         debug_assert_eq!(zombies_scan(probe, st, &ledger, now).err(), None);
         return Ok(());
     }
     let until = zombies_scan(probe, st, &ledger, now)?;
-    st.clean = Some((changes, until));
+    st.clean.mark(changes, until);
     Ok(())
 }
 

@@ -135,18 +135,36 @@ type TrackerCheck = fn(&Probe, Instant) -> Result<Option<Instant>, String>;
 /// tests) run it anyway, and fail if skipping it would have hidden a failure.
 fn on_change(probe: &Probe, check: TrackerCheck) -> impl FnMut(Instant) -> Result<(), String> {
     let probe = probe.clone();
-    let mut clean: Option<(u64, Option<Instant>)> = None;
+    let mut clean = Clean::default();
     move |now| {
         let changes = probe.tracker.changes();
-        let unchanged = clean.is_some_and(|(clean, until)| {
-            clean == changes && until.is_none_or(|until| now <= until)
-        });
-        if unchanged {
+        if clean.holds(changes, now) {
             debug_assert_eq!(check(&probe, now).err(), None);
             return Ok(());
         }
-        clean = Some((changes, check(&probe, now)?));
+        clean.mark(changes, check(&probe, now)?);
         Ok(())
+    }
+}
+
+/// When a check last came out clean: the tracker's write count then, and the instant after
+/// which it could fail with nothing else changed (`None`: never). While both hold, checking
+/// again would find the same.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Clean(Option<(u64, Option<Instant>)>);
+
+impl Clean {
+    /// Whether the last clean result still stands: the tracker has the same write count,
+    /// and `now` is not past the instant.
+    pub(super) fn holds(&self, changes: u64, now: Instant) -> bool {
+        self.0.is_some_and(|(clean, until)| {
+            clean == changes && until.is_none_or(|until| now <= until)
+        })
+    }
+
+    /// Records a clean result.
+    pub(super) fn mark(&mut self, changes: u64, until: Option<Instant>) {
+        self.0 = Some((changes, until));
     }
 }
 
