@@ -215,11 +215,11 @@ fn exit_instant(table: &ProcessTable, pid: Pid) -> Option<Instant> {
 }
 
 fn pid_key_ttl(journal: SharedJournal, view: Rc<RefCell<AgentView>>, bound: Duration) -> Check {
-    Box::new(move |_| {
+    Box::new(move |now| {
         let journal = journal.lock().expect("journal lock");
         let mut view = view.borrow_mut();
         for agent in view.read(READER_KEY_TTL, &journal).iter().flatten() {
-            check_ttl(&agent.pid_key, agent.key_ttl, bound)?;
+            check_ttl(&agent.pid_key, agent.key_ttl(now), bound)?;
         }
         Ok(())
     })

@@ -4,7 +4,10 @@
 //! Step checks run after every poll, so this is the hot path of a sweep. The view is built
 //! once per step however many invariants read it, from one in-order walk of the process
 //! table and one store lookup per agent; names are formatted once per agent, and the ended
-//! flags are recomputed only when the journal has recorded a new end.
+//! flags are recomputed only when the journal has recorded a new end. A walk is skipped when
+//! what it reads has not been written to since the last one (the process table's and the
+//! store's write counts); keys are kept with their absolute expiry, so a key that expires in
+//! between reads as gone all the same. Debug builds walk anyway and check that nothing moved.
 
 use crate::journal::Journal;
 use crate::keys::{SessionId, PID_FIELD};
@@ -24,10 +27,18 @@ pub(crate) struct AgentEntry {
     pub(crate) unreaped: bool,
     /// An end of its session was requested (it never goes back).
     pub(crate) ended: bool,
-    /// The TTL of `agent:{id}:pid` at this step.
-    pub(crate) key_ttl: Ttl,
+    /// `agent:{id}:pid` as of the last walk of the store.
+    key: PidKey,
     /// `agent:{id}:pid` was seen holding this PID: from then on its existence is enough.
     key_verified: bool,
+}
+
+/// An agent's PID key as the store last showed it: its TTL follows from `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PidKey {
+    Missing,
+    Persistent,
+    Until(Instant),
 }
 
 /// See the module docs.
@@ -43,6 +54,10 @@ pub(crate) struct AgentView {
     /// on to the next step, so the snapshot is rebuilt.
     read_by: u8,
     built: bool,
+    /// The process table's write count at the last walk of it.
+    table_walked_at: Option<u64>,
+    /// The store's write count, and the number of agents, at the last walk of the store.
+    store_walked_at: Option<(u64, usize)>,
 }
 
 /// The readers of the view, one bit each.
@@ -64,7 +79,14 @@ impl AgentView {
 
     fn rebuild(&mut self, journal: &Journal) {
         let (agents, by_key) = (&mut self.agents, &mut self.by_key);
+        let walked_at = &mut self.table_walked_at;
         process::inspect(|table, _| {
+            let unchanged = *walked_at == Some(table.writes());
+            if unchanged && !cfg!(debug_assertions) {
+                return;
+            }
+            let before = unchanged.then(|| fingerprint(agents));
+            *walked_at = Some(table.writes());
             for (i, info) in table.iter().enumerate() {
                 if i == agents.len() {
                     let entry = SessionId::of_agent(info.name).map(|s| AgentEntry {
@@ -85,6 +107,7 @@ impl AgentView {
                     agent.unreaped = !matches!(info.state, ProcessState::Reaped(_));
                 }
             }
+            debug_assert!(before.is_none_or(|b| b == fingerprint(agents)));
         });
         if journal.ends().len() != self.ends_seen {
             self.ends_seen = journal.ends().len();
@@ -92,7 +115,17 @@ impl AgentView {
                 agent.ended = journal.is_ended(&agent.session);
             }
         }
-        kv::inspect(|store, now| self.read_key_ttls(store, now));
+        kv::inspect(|store, now| {
+            let walked_at = (store.writes(), self.by_key.len());
+            let unchanged = self.store_walked_at == Some(walked_at);
+            if unchanged && !cfg!(debug_assertions) {
+                return;
+            }
+            let before = unchanged.then(|| fingerprint(&self.agents));
+            self.store_walked_at = Some(walked_at);
+            self.read_key_ttls(store, now);
+            debug_assert!(before.is_none_or(|b| b == fingerprint(&self.agents)));
+        });
     }
 
     /// Every agent's PID-key TTL, in one walk over the store's `agent:` keys merged with the
@@ -109,10 +142,9 @@ impl AgentView {
             while let Some(&i) = self.by_key.get(next) {
                 let agent = self.agents[i].as_mut().expect("indexed");
                 match agent.pid_key.as_str().cmp(key) {
-                    Ordering::Less => agent.key_ttl = Ttl::Missing,
+                    Ordering::Less => agent.key = PidKey::Missing,
                     Ordering::Equal => {
-                        agent.key_ttl =
-                            expires_at.map_or(Ttl::Persistent, |at| Ttl::ExpiresIn(at - now))
+                        agent.key = expires_at.map_or(PidKey::Persistent, PidKey::Until)
                     }
                     Ordering::Greater => break,
                 }
@@ -120,9 +152,17 @@ impl AgentView {
             }
         }
         for &i in &self.by_key[next..] {
-            self.agents[i].as_mut().expect("indexed").key_ttl = Ttl::Missing;
+            self.agents[i].as_mut().expect("indexed").key = PidKey::Missing;
         }
     }
+}
+
+/// What the walks set, agent by agent: a skipped walk must leave the same.
+fn fingerprint(agents: &[Option<AgentEntry>]) -> Vec<Option<(bool, PidKey)>> {
+    agents
+        .iter()
+        .map(|a| a.as_ref().map(|a| (a.unreaped, a.key)))
+        .collect()
 }
 
 /// The prefix of every PID key.
@@ -137,16 +177,27 @@ impl AgentEntry {
             pid_text: pid.to_string(),
             unreaped: true,
             ended: false,
-            key_ttl: Ttl::Missing,
+            key: PidKey::Missing,
             key_verified: false,
             session,
+        }
+    }
+
+    /// The TTL of `agent:{id}:pid` at `now`, as of the last walk of the store (a key whose
+    /// expiry has come since reads as gone, as the store would show it).
+    pub(crate) fn key_ttl(&self, now: Instant) -> Ttl {
+        match self.key {
+            PidKey::Missing => Ttl::Missing,
+            PidKey::Persistent => Ttl::Persistent,
+            PidKey::Until(at) if at > now => Ttl::ExpiresIn(at - now),
+            PidKey::Until(_) => Ttl::Missing,
         }
     }
 
     /// Whether the store holds this agent's PID under its session: in `agent:{id}:pid`, or
     /// else in `session:{id}.agentPid`.
     pub(crate) fn discoverable(&mut self, store: &KvStore, now: Instant) -> bool {
-        if self.key_verified && self.key_ttl != Ttl::Missing {
+        if self.key_verified && self.key_ttl(now) != Ttl::Missing {
             return true;
         }
         if store.get(&self.pid_key, now).ok().flatten().as_deref() == Some(&self.pid_text) {
@@ -186,7 +237,12 @@ mod tests {
         store.set("agent:s0002:other", "not a PID key", None, now);
         store.set(&sessions[2].session_key(), "after them", None, now);
         view.read_key_ttls(&store, now);
-        let ttls: Vec<Ttl> = view.agents.iter().flatten().map(|a| a.key_ttl).collect();
+        let ttls: Vec<Ttl> = view
+            .agents
+            .iter()
+            .flatten()
+            .map(|a| a.key_ttl(now))
+            .collect();
         let nine = Ttl::ExpiresIn(Duration::from_secs(9));
         assert_eq!(ttls, [nine, Ttl::Persistent, Ttl::Missing, Ttl::Missing]);
     }
@@ -209,11 +265,11 @@ mod tests {
         assert!(agent.discoverable(&store, now));
         assert!(agent.key_verified);
         // Once verified, the key's existence (its TTL as of this step) is enough...
-        agent.key_ttl = Ttl::Persistent;
+        agent.key = PidKey::Persistent;
         store.del(&[agent.pid_key.as_str()], now);
         assert!(agent.discoverable(&store, now));
         // ...and its absence sends the check back to the store.
-        agent.key_ttl = Ttl::Missing;
+        agent.key = PidKey::Missing;
         assert!(!agent.discoverable(&store, now));
     }
 }

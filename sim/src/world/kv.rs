@@ -85,17 +85,35 @@ fn wrong_type(key: &str) -> KvError {
 ///
 /// Expired entries stay in memory until a write replaces or deletes their key, or until
 /// [`KvStore::purge_expired`] runs; reads skip them either way (invariant 1).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct KvStore {
     entries: BTreeMap<String, Entry>,
+    /// Calls that may have changed the entries (see [`KvStore::writes`]).
+    writes: u64,
 }
+
+/// Two stores are equal when their entries are: the write count is bookkeeping.
+impl PartialEq for KvStore {
+    fn eq(&self, other: &KvStore) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Eq for KvStore {}
 
 impl KvStore {
     /// An empty store.
     pub const fn new() -> KvStore {
         KvStore {
             entries: BTreeMap::new(),
+            writes: 0,
         }
+    }
+
+    /// How many calls that may change the entries have been made. While it stays the same,
+    /// so do the entries, values and expiry instants; an entry still expires as time passes.
+    pub fn writes(&self) -> u64 {
+        self.writes
     }
 
     fn live(&self, key: &str, now: Instant) -> Option<&Entry> {
@@ -121,6 +139,7 @@ impl KvStore {
     /// of zero stores an entry that is already expired (Redis rejects `EX 0`; we keep `set`
     /// infallible and let invariant 1 make it absent).
     pub fn set(&mut self, key: &str, value: &str, ex: Option<Duration>, now: Instant) {
+        self.writes += 1;
         let entry = Entry {
             value: Value::String(value.to_owned()),
             expires_at: ex.map(|ttl| now + ttl),
@@ -132,6 +151,7 @@ impl KvStore {
     ///
     /// A key listed twice counts once, as in Redis.
     pub fn del(&mut self, keys: &[&str], now: Instant) -> usize {
+        self.writes += 1;
         keys.iter()
             .filter(|key| {
                 self.entries
@@ -150,6 +170,7 @@ impl KvStore {
     ///
     /// A zero `ttl` expires the key at once (Redis deletes it).
     pub fn expire(&mut self, key: &str, ttl: Duration, now: Instant) -> bool {
+        self.writes += 1;
         match self.live_mut(key, now) {
             Some(entry) => {
                 entry.expires_at = Some(now + ttl);
@@ -179,6 +200,7 @@ impl KvStore {
         fields: &[(&str, &str)],
         now: Instant,
     ) -> Result<usize, KvError> {
+        self.writes += 1;
         let insert = |hash: &mut BTreeMap<String, String>| {
             fields
                 .iter()
@@ -231,6 +253,7 @@ impl KvStore {
     /// `HDEL`: removes fields from the hash under `key` and returns how many existed. A hash
     /// left without fields is removed (invariant 2).
     pub fn hdel(&mut self, key: &str, fields: &[&str], now: Instant) -> Result<usize, KvError> {
+        self.writes += 1;
         let Some(entry) = self.live_mut(key, now) else {
             return Ok(0);
         };
@@ -263,6 +286,7 @@ impl KvStore {
     /// Only entries still stored are reported: a key that a later `SET`, `HSET` or `DEL`
     /// already replaced or removed is not.
     pub fn purge_expired(&mut self, now: Instant) -> Vec<String> {
+        self.writes += 1;
         let expired: Vec<String> = self
             .entries
             .iter()

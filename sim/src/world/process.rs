@@ -338,6 +338,8 @@ pub struct ProcessTable {
     next_pid: Pid,
     /// The latest instant passed in, to catch time going backwards.
     now: Instant,
+    /// Calls that may have changed the table (see [`ProcessTable::writes`]).
+    writes: u64,
 }
 
 impl Default for ProcessTable {
@@ -354,7 +356,14 @@ impl ProcessTable {
             schedule: BTreeSet::new(),
             next_pid: Pid::FIRST,
             now: Instant::ZERO,
+            writes: 0,
         }
+    }
+
+    /// How many calls that may change the table have been made (spawns, signals, crashes,
+    /// reaps, time advancing). While it stays the same, so does every process's state.
+    pub fn writes(&self) -> u64 {
+        self.writes
     }
 
     /// Starts a process at `now`, in state `Starting`, and schedules what its spec says it
@@ -362,6 +371,7 @@ impl ProcessTable {
     ///
     /// The spec is not validated here: an invalid one still runs deterministically.
     pub fn spawn(&mut self, spec: ProcessSpec, now: Instant) -> Pid {
+        self.writes += 1;
         self.observe(now);
         let pid = self.next_pid;
         let next = pid
@@ -400,6 +410,7 @@ impl ProcessTable {
     ///
     /// Panics if `advance(now)` was not called first (see the module docs).
     pub fn signal(&mut self, pid: Pid, signal: Signal, now: Instant) -> Result<(), ProcessError> {
+        self.writes += 1;
         self.assert_advanced(now);
         let process = self.unreaped(pid)?;
         if !process.state.is_alive() {
@@ -430,6 +441,7 @@ impl ProcessTable {
     ///
     /// Panics if `advance(now)` was not called first (see the module docs).
     pub fn crash(&mut self, pid: Pid, now: Instant) -> Result<(), ProcessError> {
+        self.writes += 1;
         self.assert_advanced(now);
         if self.unreaped(pid)?.state.is_alive() {
             self.apply(pid, ProcessState::Exited(ExitStatus::Crashed), now);
@@ -443,6 +455,7 @@ impl ProcessTable {
     ///
     /// Panics if `advance(now)` was not called first (see the module docs).
     pub fn try_wait(&mut self, pid: Pid, now: Instant) -> Result<Option<ExitStatus>, ProcessError> {
+        self.writes += 1;
         self.assert_advanced(now);
         match self.unreaped(pid)?.state {
             ProcessState::Exited(status) => {
@@ -460,6 +473,7 @@ impl ProcessTable {
     ///
     /// Panics if `now` is earlier than an instant passed before.
     pub fn advance(&mut self, now: Instant) -> Vec<ProcessTransition> {
+        self.writes += 1;
         self.observe(now);
         let mut applied = Vec::new();
         while self.schedule.first().is_some_and(|next| next.at <= now) {
