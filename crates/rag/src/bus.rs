@@ -191,7 +191,7 @@ impl Bus {
     /// The link to the message's agent, before posting it: where a send fails or is slow
     /// (fault point `bus.send.<kind>`).
     pub async fn connect(&self, message: &Message) -> Result<(), SendError> {
-        fault::point(&format!("bus.send.{}", message.kind()))
+        fault::point(message.payload.names().send_point)
             .await
             .map_err(SendError::Link)
     }
@@ -229,8 +229,7 @@ impl Bus {
 
     /// Decides a queued message's fate at its delivery point and applies it.
     async fn route(&self, message: Message, held: &mut Held) {
-        let point = format!("bus.deliver.{}", message.kind());
-        match fault::delivery(&point).await {
+        match fault::delivery(message.payload.names().deliver_point).await {
             Ok(Delivery::Deliver) => self.deliver(&message),
             Ok(Delivery::Duplicate) => {
                 self.state().stats.duplicated += 1;

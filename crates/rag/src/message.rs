@@ -65,15 +65,42 @@ pub enum Payload {
     Documents(Result<Vec<String>, String>),
 }
 
+/// A payload kind's names: the kind, as message handlers name it, and the bus's two fault
+/// points for it, spelled out once here so that no message has to format them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KindNames {
+    /// The kind: `generate_scenario`, `retrieve_documents`, and their `_response`s.
+    pub kind: &'static str,
+    /// `bus.send.<kind>`.
+    pub send_point: &'static str,
+    /// `bus.deliver.<kind>`.
+    pub deliver_point: &'static str,
+}
+
+macro_rules! kind_names {
+    ($kind:literal) => {
+        &KindNames {
+            kind: $kind,
+            send_point: concat!("bus.send.", $kind),
+            deliver_point: concat!("bus.deliver.", $kind),
+        }
+    };
+}
+
 impl Payload {
+    /// The kind's names.
+    pub fn names(&self) -> &'static KindNames {
+        match self {
+            Payload::GenerateScenario { .. } => kind_names!("generate_scenario"),
+            Payload::Scenario(_) => kind_names!("generate_scenario_response"),
+            Payload::RetrieveDocuments { .. } => kind_names!("retrieve_documents"),
+            Payload::Documents(_) => kind_names!("retrieve_documents_response"),
+        }
+    }
+
     /// The kind, as message handlers and fault points name it.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Payload::GenerateScenario { .. } => "generate_scenario",
-            Payload::Scenario(_) => "generate_scenario_response",
-            Payload::RetrieveDocuments { .. } => "retrieve_documents",
-            Payload::Documents(_) => "retrieve_documents_response",
-        }
+        self.names().kind
     }
 }
 
@@ -151,5 +178,23 @@ mod tests {
         };
         let scenario = Payload::Scenario(Scenario::fallback("q", FallbackReason::TimedOut));
         assert_eq!(format!("{}_response", generate.kind()), scenario.kind());
+    }
+
+    #[test]
+    fn fault_points_are_the_bus_prefixes_and_the_kind() {
+        let payloads = [
+            Payload::RetrieveDocuments { query: "q".into() },
+            Payload::Documents(Ok(vec![])),
+            Payload::GenerateScenario {
+                query: "q".into(),
+                use_rag: true,
+            },
+            Payload::Scenario(Scenario::fallback("q", FallbackReason::TimedOut)),
+        ];
+        for payload in payloads {
+            let names = payload.names();
+            assert_eq!(names.send_point, format!("bus.send.{}", names.kind));
+            assert_eq!(names.deliver_point, format!("bus.deliver.{}", names.kind));
+        }
     }
 }
