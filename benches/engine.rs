@@ -7,6 +7,7 @@
 //! against tokio, without the facade's own cost there.
 
 use asynclife::workloads::{cleanup_storm, cleanup_storm_tokio};
+use asynclife_sim::real::paused_runtime;
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
@@ -23,21 +24,11 @@ fn run_engine(seed: u64, sessions: u32, record_trace: bool) {
 }
 
 fn run_tokio_paused(sessions: u32) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime builds")
-        .block_on(cleanup_storm(sessions));
+    paused_runtime().block_on(cleanup_storm(sessions));
 }
 
 fn run_tokio_native(sessions: u32) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime builds")
-        .block_on(cleanup_storm_tokio(sessions));
+    paused_runtime().block_on(cleanup_storm_tokio(sessions));
 }
 
 fn cleanup_storm_bench(c: &mut Criterion) {

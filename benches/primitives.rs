@@ -5,6 +5,7 @@
 //! `cargo bench --bench primitives`. The cleanup storm (`benches/engine.rs`) mixes these; this
 //! tells which of them a change to the engine moved, and where we stand against tokio on each.
 
+use asynclife_sim::real::paused_runtime;
 use asynclife_sim::{rt, Sim, SimConfig, Verdict};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::future::Future;
@@ -39,12 +40,7 @@ fn on_engine<F: Future<Output = ()> + 'static>(main: fn() -> F) {
 }
 
 fn on_tokio<F: Future<Output = ()>>(main: fn() -> F) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime builds")
-        .block_on(main());
+    paused_runtime().block_on(main());
 }
 
 fn primitives(c: &mut Criterion) {

@@ -8,6 +8,7 @@
 //! runtime running the storm written directly against tokio; one runtime per seed for all.
 
 use asynclife::workloads::{cleanup_storm, cleanup_storm_tokio};
+use asynclife_sim::real::paused_runtime;
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use std::time::Duration;
 
@@ -20,14 +21,6 @@ fn engine(sessions: u32, seed: u64, record_trace: bool) {
         cleanup_storm(sessions).await;
     });
     assert_eq!(report.verdict, Verdict::Pass, "seed {seed}");
-}
-
-fn paused_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime builds")
 }
 
 fn tokio_paused(sessions: u32) {

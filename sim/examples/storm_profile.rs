@@ -10,6 +10,7 @@ mod cleanup_storm;
 #[path = "../../src/workloads/cleanup_storm_tokio.rs"]
 mod native;
 
+use asynclife_sim::real::paused_runtime;
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use cleanup_storm::cleanup_storm;
 
@@ -22,23 +23,13 @@ fn main() {
     let seeds = args.get(1).copied().unwrap_or(100);
     if std::env::var_os("STORM_NATIVE").is_some() {
         for _ in 0..seeds {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .start_paused(true)
-                .build()
-                .expect("a current-thread runtime builds")
-                .block_on(native::cleanup_storm_tokio(sessions));
+            paused_runtime().block_on(native::cleanup_storm_tokio(sessions));
         }
         return;
     }
     if std::env::var_os("STORM_TOKIO").is_some() {
         for _ in 0..seeds {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_time()
-                .start_paused(true)
-                .build()
-                .expect("a current-thread runtime builds")
-                .block_on(cleanup_storm(sessions));
+            paused_runtime().block_on(cleanup_storm(sessions));
         }
         return;
     }

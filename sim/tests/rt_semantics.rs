@@ -205,18 +205,13 @@ fn the_same_function_runs_in_the_simulation_and_on_tokio() {
     pass(move || async move {
         *out.lock().unwrap() = Some(fan_out_and_time_out().await);
     });
-    let tokio_result = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .unwrap()
-        .block_on(async {
-            assert!(!rt::in_simulation());
-            let start = rt::now();
-            let result = fan_out_and_time_out().await;
-            assert!(rt::now() - start >= ms(90));
-            result
-        });
+    let tokio_result = asynclife_sim::real::paused_runtime().block_on(async {
+        assert!(!rt::in_simulation());
+        let start = rt::now();
+        let result = fan_out_and_time_out().await;
+        assert!(rt::now() - start >= ms(90));
+        result
+    });
     assert_eq!(*sim_result.lock().unwrap(), Some((10, 1)));
     assert_eq!(tokio_result, (10, 1));
 }

@@ -37,6 +37,7 @@ pub(crate) mod clock;
 mod config;
 mod invariants;
 mod lag;
+mod paused;
 mod redis;
 mod redis_server;
 mod report;
@@ -46,6 +47,7 @@ pub(crate) mod store;
 
 pub use config::RealConfig;
 pub use lag::Lag;
+pub use paused::paused_runtime;
 pub use redis_server::RedisServer;
 pub use report::RealReport;
 pub use run::run;
