@@ -148,11 +148,17 @@ impl Timers {
     }
 
     /// Drops heap records of cancelled timers from the tops of the heaps.
-    #[inline]
+    #[inline(always)]
     fn skip_cancelled(&mut self) {
-        if self.cancelled == 0 {
-            return; // every record is live: the common case, without touching the slab
+        // Every record is live: the common case, checked inline without touching the slab.
+        if self.cancelled != 0 {
+            self.drop_cancelled_tops();
         }
+    }
+
+    /// `skip_cancelled`'s loop, out of line.
+    #[inline(never)]
+    fn drop_cancelled_tops(&mut self) {
         while let Some((near, key)) = self.top() {
             let (_, seq, slot) = unpack(key);
             let s = &self.slots[slot as usize];
