@@ -112,13 +112,12 @@ const MAIN: TaskId = TaskId(0);
 /// The step loop. It holds the state from one poll to the next, and releases it only to poll
 /// or drop a future and to run code that may call back into the kernel (invariant 1).
 fn drive(kernel: &Kernel) -> End {
-    let mut woken = Vec::with_capacity(64);
     let mut guard = kernel.state.borrow_mut();
     let max_virtual_nanos =
         u64::try_from(guard.config.max_virtual_time.as_nanos()).unwrap_or(u64::MAX);
     loop {
         let st = &mut *guard;
-        if let Some(end) = until_runnable(kernel, st, &mut woken, max_virtual_nanos) {
+        if let Some(end) = until_runnable(kernel, st, max_virtual_nanos) {
             return end;
         }
         if st.stats.steps >= st.config.max_steps {
@@ -151,7 +150,7 @@ fn drive(kernel: &Kernel) -> End {
             match polled {
                 Ok(Poll::Pending) if !aborted => {
                     st.tasks[task.index()].future = Some(future);
-                    collect_woken(kernel, st, &mut woken);
+                    collect_woken(kernel, st);
                     check_never_woken(kernel, st, task);
                     if !kernel.has_invariants.get() {
                         continue; // the common case: the state stays held for the next step
@@ -185,16 +184,11 @@ fn drive(kernel: &Kernel) -> End {
 /// Fires what is due and collects what woke until something is runnable, moving the clock to
 /// the next timer when nothing is; or the reason the run ends.
 #[inline(always)]
-fn until_runnable(
-    kernel: &Kernel,
-    st: &mut State,
-    woken: &mut Vec<TaskId>,
-    max_virtual_nanos: u64,
-) -> Option<End> {
+fn until_runnable(kernel: &Kernel, st: &mut State, max_virtual_nanos: u64) -> Option<End> {
     loop {
         st.sync_world();
         fire_due_timers(kernel, st);
-        collect_woken(kernel, st, woken);
+        collect_woken(kernel, st);
         if !st.runnable.is_empty() {
             return None;
         }
@@ -237,18 +231,19 @@ fn fire_due_timers(kernel: &Kernel, st: &mut State) {
 
 /// Moves the tasks woken since the last look to the runnable set, in wake order.
 #[inline(always)]
-fn collect_woken(kernel: &Kernel, st: &mut State, scratch: &mut Vec<TaskId>) {
-    if kernel.woken.with(|woken| {
-        std::mem::swap(woken, scratch);
-        !scratch.is_empty()
-    }) {
-        schedule_woken(st, scratch);
-    }
+fn collect_woken(kernel: &Kernel, st: &mut State) {
+    // Scheduling touches only the state, never a waker: it cannot reach the wake list again.
+    kernel.woken.with(|woken| {
+        if !woken.is_empty() {
+            schedule_woken(st, woken);
+        }
+    });
 }
 
+/// Schedules the woken tasks and empties `woken`.
 fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
     let now = st.now;
-    for id in woken.drain(..) {
+    for &id in woken.iter() {
         let slot = &mut st.tasks[id.index()];
         if slot.done || slot.scheduled {
             continue;
@@ -257,6 +252,7 @@ fn schedule_woken(st: &mut State, woken: &mut Vec<TaskId>) {
         st.runnable.push_back(id);
         st.recorder.push(now, Some(id), EventKind::Wake);
     }
+    woken.clear();
 }
 
 fn pick(st: &mut State) -> TaskId {

@@ -5,8 +5,10 @@
 //!
 //! Soundness rests on one rule, which this type enforces by its interface: the list is only
 //! ever reached inside [`WordList::with`], whose closures are this crate's own and call no code
-//! that could reach the list again (they push, index, swap and compare plain integers). So no
-//! two mutable references to the list ever exist at once. Debug builds check the rule anyway.
+//! that could reach the list again: they push, index, swap and compare plain integers, and the
+//! step loop's `schedule_woken` moves woken task ids into the run queue and the trace, calling
+//! no waker. So no two mutable references to the list ever exist at once. Debug builds check
+//! the rule anyway.
 
 use std::cell::UnsafeCell;
 
@@ -25,8 +27,8 @@ impl<T: Copy> WordList<T> {
         }
     }
 
-    /// Runs `f` on the list. `f` must not reach this list again (see the module's rule); it is
-    /// given plain integers only, so it has nothing to call back with but its captures.
+    /// Runs `f` on the list. `f` must not reach this list again (see the module's rule): it is
+    /// given plain integers only, and it must call nothing that wakes, clones or drops a waker.
     #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Vec<T>) -> R) -> R {
         #[cfg(debug_assertions)]
