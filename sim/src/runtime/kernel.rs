@@ -11,6 +11,7 @@ use super::faults::FaultState;
 use super::join::JoinState;
 use super::join_sets::JoinSets;
 use super::policy::Scheduler;
+use super::run_queue::RunQueue;
 use super::spare::Spare;
 use super::timers::{TimerEntry, TimerKey, Timers};
 use super::waker::run_tag;
@@ -26,7 +27,6 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
@@ -93,7 +93,7 @@ pub(crate) struct State {
     pub(crate) tasks: Vec<TaskSlot>,
     /// Each task's result and its handle's state, by task index.
     pub(crate) joins: Vec<JoinState>,
-    pub(crate) runnable: VecDeque<TaskId>,
+    pub(crate) runnable: RunQueue,
     pub(crate) timers: Timers,
     /// The task being polled.
     pub(crate) current: Option<TaskId>,

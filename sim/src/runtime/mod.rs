@@ -8,6 +8,7 @@ mod join_sets;
 pub(crate) mod kernel;
 pub(crate) mod panic;
 mod policy;
+mod run_queue;
 mod sim;
 mod spare;
 mod task_future;

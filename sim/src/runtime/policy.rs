@@ -1,10 +1,10 @@
 //! Scheduling policies: which runnable task the executor polls next, and the record of it.
 
+use super::run_queue::RunQueue;
 use crate::trace::TaskId;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 /// How the executor picks the next task among the runnable ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ impl Scheduler {
     #[inline]
     pub(crate) fn pick(
         &mut self,
-        runnable: &mut VecDeque<TaskId>,
+        runnable: &mut RunQueue,
         step: u64,
         rng: &mut ChaCha8Rng,
     ) -> TaskId {
@@ -106,20 +106,15 @@ impl Scheduler {
     }
 
     /// `pick` among two or more runnable tasks.
-    fn choose(
-        &mut self,
-        runnable: &mut VecDeque<TaskId>,
-        step: u64,
-        rng: &mut ChaCha8Rng,
-    ) -> TaskId {
+    fn choose(&mut self, runnable: &mut RunQueue, step: u64, rng: &mut ChaCha8Rng) -> TaskId {
         let index = match &self.policy {
             Policy::Random => rng.random_range(0..runnable.len()),
             Policy::Fifo => 0,
-            Policy::Pct { .. } => self.pick_pct(runnable, step),
+            Policy::Pct { .. } => self.pick_pct(runnable.as_slice(), step),
             Policy::Replay(schedule) => {
                 let wanted = schedule.decisions.get(self.replay_position).copied();
                 self.replay_position += 1;
-                match wanted.and_then(|w| runnable.iter().position(|&t| t == w)) {
+                match wanted.and_then(|w| runnable.as_slice().iter().position(|&t| t == w)) {
                     Some(index) => index,
                     None => {
                         if wanted.is_some() {
@@ -130,12 +125,10 @@ impl Scheduler {
                 }
             }
         };
-        runnable
-            .remove(index)
-            .expect("index chosen within the runnable set")
+        runnable.remove(index)
     }
 
-    fn pick_pct(&mut self, runnable: &VecDeque<TaskId>, step: u64) -> usize {
+    fn pick_pct(&mut self, runnable: &[TaskId], step: u64) -> usize {
         let best = |prios: &[u64]| {
             (0..runnable.len())
                 .max_by_key(|&i| (prios[runnable[i].index()], std::cmp::Reverse(i)))
@@ -159,8 +152,12 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    fn queue(ids: &[u32]) -> VecDeque<TaskId> {
-        ids.iter().map(|&i| TaskId(i)).collect()
+    fn queue(ids: &[u32]) -> RunQueue {
+        let mut q = RunQueue::default();
+        for &i in ids {
+            q.push_back(TaskId(i));
+        }
+        q
     }
 
     #[test]
@@ -169,7 +166,7 @@ mod tests {
         let mut s = Scheduler::new(Policy::Fifo, &mut rng);
         let mut q = queue(&[3, 1, 2]);
         assert_eq!(s.pick(&mut q, 0, &mut rng), TaskId(3));
-        assert_eq!(q, queue(&[1, 2]));
+        assert_eq!(q.as_slice(), queue(&[1, 2]).as_slice());
     }
 
     #[test]

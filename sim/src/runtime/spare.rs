@@ -7,10 +7,10 @@
 
 use super::join::JoinState;
 use super::kernel::TaskSlot;
+use super::run_queue::RunQueue;
 use super::timers::Timers;
 use crate::trace::TaskId;
 use std::cell::Cell;
-use std::collections::VecDeque;
 
 pub(crate) struct Spare {
     /// Tasks and trace events of the last run: the next run's trace starts with room for a
@@ -19,7 +19,7 @@ pub(crate) struct Spare {
     pub(crate) last_events: usize,
     pub(crate) tasks: Vec<TaskSlot>,
     pub(crate) joins: Vec<JoinState>,
-    pub(crate) runnable: VecDeque<TaskId>,
+    pub(crate) runnable: RunQueue,
     pub(crate) timers: Timers,
     pub(crate) woken: Vec<TaskId>,
     pub(crate) waker_refs: Vec<u32>,
@@ -37,7 +37,7 @@ impl Spare {
             last_events: 1024,
             tasks: Vec::with_capacity(64),
             joins: Vec::with_capacity(64),
-            runnable: VecDeque::with_capacity(64),
+            runnable: RunQueue::with_capacity(64),
             timers: Timers::default(),
             woken: Vec::with_capacity(64),
             waker_refs: Vec::with_capacity(64),
