@@ -205,19 +205,19 @@ impl Kernel {
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
         let id = TaskId(u32::try_from(st.tasks.len()).expect("fewer than 2^32 tasks"));
-        st.tasks.push(TaskSlot {
+        push_in_place(&mut st.tasks, || TaskSlot {
             future: Some(future),
             done: false,
             scheduled: true,
             never_woken: false,
             abort_requested: false,
         });
-        st.joins.push(JoinState::default());
+        push_in_place(&mut st.joins, JoinState::default);
         st.runnable.push_back(id);
         self.waker_refs.with(|refs| refs.push(0));
         st.scheduler.on_spawn(id, &mut st.scheduler_rng);
         st.stats.tasks_spawned += 1;
-        st.recorder.trace.tasks.push(TaskInfo {
+        push_in_place(&mut st.recorder.trace.tasks, || TaskInfo {
             id,
             name,
             file: Cow::Borrowed(location.file()),
@@ -322,6 +322,20 @@ impl Kernel {
     pub(crate) fn with_workload_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
         f(&mut self.state.borrow_mut().workload_rng)
     }
+}
+
+/// Appends `make()` to `list`, built in the list's memory.
+///
+/// `Vec::push` of a struct with fields of mixed widths builds it on the stack first (its
+/// value must outlive the call that grows the buffer) and copies it in with wide loads of
+/// narrow stores, which stalls the store forwarding (5.7% of the cleanup storm went there, in
+/// `spawn`). Reserving first leaves no call between building the value and writing it.
+#[inline(always)]
+fn push_in_place<T>(list: &mut Vec<T>, make: impl FnOnce() -> T) {
+    list.reserve(1);
+    list.spare_capacity_mut()[0].write(make());
+    // SAFETY: the element at the old length was just written, within the capacity.
+    unsafe { list.set_len(list.len() + 1) };
 }
 
 impl State {
