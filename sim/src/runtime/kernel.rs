@@ -122,6 +122,9 @@ pub(crate) struct Kernel {
     pub(crate) state: RefCell<State>,
     /// `run_id`'s low bits, as this run's wakers carry them.
     pub(crate) run_tag: u32,
+    /// `State::now`, mirrored where `rt` reads it without borrowing the state (every sleep's
+    /// poll, every `now()`). Written only with it: by the step loop's clock jump and by `block`.
+    pub(crate) clock: Cell<Instant>,
     /// Tasks woken since the executor last looked, in wake order. Outside `state` so that a
     /// waker can push while the state is borrowed (a timer firing).
     pub(crate) woken: WordList<TaskId>,
@@ -151,6 +154,7 @@ impl Kernel {
         Kernel {
             run_id,
             run_tag: run_tag(run_id),
+            clock: Cell::new(Instant::ZERO),
             state: RefCell::new(State {
                 now: Instant::ZERO,
                 tasks: spare.tasks,
@@ -191,8 +195,9 @@ impl Kernel {
         }
     }
 
+    #[inline]
     pub(crate) fn now(&self) -> Instant {
-        self.state.borrow().now
+        self.clock.get()
     }
 
     /// Adds a task, runnable at once.
@@ -238,7 +243,7 @@ impl Kernel {
         timer: &mut Option<TimerKey>,
         waker: &Waker,
     ) -> std::task::Poll<()> {
-        if self.state.borrow().now >= deadline {
+        if self.clock.get() >= deadline {
             *timer = None;
             return std::task::Poll::Ready(());
         }
@@ -273,6 +278,7 @@ impl Kernel {
     pub(crate) fn block(&self, duration: Duration) {
         let mut st = self.state.borrow_mut();
         st.now += duration;
+        self.clock.set(st.now);
         let (now, task) = (st.now, st.current);
         let duration_ns = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
         st.recorder

@@ -136,6 +136,7 @@ fn drive(kernel: &Kernel) -> End {
             st.current = Some(task);
             st.stats.steps += 1;
             let started = st.now;
+            debug_assert_eq!(kernel.clock.get(), started, "the clock's mirror is current");
             st.recorder.push(started, Some(task), EventKind::Poll);
             drop(guard);
 
@@ -209,7 +210,10 @@ fn until_runnable(kernel: &Kernel, st: &mut State, max_virtual_nanos: u64) -> Op
                 st.push_violation(ViolationKind::Hang, None, message);
                 return Some(End::Stopped);
             }
-            Some(deadline) => st.now = deadline,
+            Some(deadline) => {
+                st.now = deadline;
+                kernel.clock.set(deadline);
+            }
             None => {
                 let message = deadlock_message(st);
                 st.push_violation(ViolationKind::Deadlock, None, message);
