@@ -24,18 +24,18 @@ where
     F::Output: Send + 'static,
 {
     let location = Location::caller();
-    match context::with_current(|kernel| kernel.run_id) {
-        Some(run_id) => {
-            let wrapped = TaskFuture::new(Completing { future });
-            let task = context::with_current(|kernel| kernel.spawn(name.into(), location, wrapped))
-                .expect("still inside the simulation");
-            JoinHandle {
-                inner: Inner::Sim(SimJoinHandle::new(run_id, task)),
-            }
-        }
-        None => JoinHandle {
+    if !context::in_simulation() {
+        return JoinHandle {
             inner: Inner::Tokio(tokio::spawn(future)),
-        },
+        };
+    }
+    let wrapped = TaskFuture::new(Completing { future });
+    let (run_id, task) = context::with_current(|kernel| {
+        (kernel.run_id, kernel.spawn(name.into(), location, wrapped))
+    })
+    .expect("still inside the simulation");
+    JoinHandle {
+        inner: Inner::Sim(SimJoinHandle::new(run_id, task)),
     }
 }
 
