@@ -163,10 +163,10 @@ impl Kernel {
     fn poll_join(&self, task: TaskId, waker: &Waker) -> Poll<Result<Output, JoinError>> {
         let mut st = self.state.borrow_mut();
         let join = &mut st.joins[task.index()];
-        assert!(
-            !join.returned,
-            "JoinHandle polled after completion (task {task})"
-        );
+        if join.returned {
+            drop(st); // the caller's bug: the panic hook runs with the state released
+            panic!("JoinHandle polled after completion (task {task})");
+        }
         match join.result.take() {
             Some(result) => {
                 join.returned = true;
@@ -176,7 +176,7 @@ impl Kernel {
                 if !join.joiner.as_ref().is_some_and(|w| w.will_wake(waker)) {
                     let previous = join
                         .joiner
-                        .replace(super::waker::clone_from_kernel(self, waker));
+                        .replace(super::waker::clone_under_state(self, waker));
                     drop(st);
                     drop(previous);
                 }
@@ -208,7 +208,7 @@ impl Kernel {
     }
 
     fn is_task_finished(&self, task: TaskId) -> bool {
-        let st = self.state.borrow();
+        let st = self.state.borrow_mut();
         let join = &st.joins[task.index()];
         join.returned || join.result.is_some()
     }

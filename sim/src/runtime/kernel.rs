@@ -3,7 +3,8 @@
 //!
 //! Invariants:
 //! 1. The state is never borrowed while a task's future is polled or dropped: both may call
-//!    back into the kernel (spawn, timers, a dropped handle reporting a lost panic).
+//!    back into the kernel (spawn, timers, a dropped handle reporting a lost panic). Nor is it
+//!    borrowed twice: other code that runs under a borrow runs with it lent (`state_cell.rs`).
 //! 2. Task ids are the spawn order; they are never reused within a run.
 //! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
 
@@ -13,8 +14,9 @@ use super::join_sets::JoinSets;
 use super::policy::Scheduler;
 use super::run_queue::RunQueue;
 use super::spare::Spare;
+use super::state_cell::StateCell;
 use super::timers::{TimerEntry, TimerKey, Timers};
-use super::waker::run_tag;
+use super::waker::{self, run_tag};
 use super::word_list::WordList;
 use super::world::WorldState;
 use crate::check::Invariant;
@@ -119,7 +121,7 @@ pub(crate) struct State {
 /// context.
 pub(crate) struct Kernel {
     pub(crate) run_id: u64,
-    pub(crate) state: RefCell<State>,
+    pub(crate) state: StateCell<State>,
     /// `run_id`'s low bits, as this run's wakers carry them.
     pub(crate) run_tag: u32,
     /// `State::now`, mirrored where `rt` reads it without borrowing the state (every sleep's
@@ -155,7 +157,7 @@ impl Kernel {
             run_id,
             run_tag: run_tag(run_id),
             clock: Cell::new(Instant::ZERO),
-            state: RefCell::new(State {
+            state: StateCell::new(State {
                 now: Instant::ZERO,
                 tasks: spare.tasks,
                 joins: spare.joins,
@@ -255,17 +257,18 @@ impl Kernel {
     fn register_timer(&self, deadline: Instant, timer: &mut Option<TimerKey>, waker: &Waker) {
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
-        match timer {
-            Some(key) if st.timers.update(*key, waker) => {}
-            _ => {
-                let task = st.current;
-                let entry = TimerEntry {
-                    task,
-                    waker: super::waker::clone_from_kernel(self, waker),
-                };
-                *timer = Some(st.timers.insert(st.now, deadline, entry));
+        if let Some(registered) = timer.and_then(|key| st.timers.waker_mut(key)) {
+            if !registered.will_wake(waker) {
+                waker::replace_under_state(self, registered, waker);
             }
+            return;
         }
+        let task = st.current;
+        let entry = TimerEntry {
+            task,
+            waker: waker::clone_under_state(self, waker),
+        };
+        *timer = Some(st.timers.insert(st.now, deadline, entry));
     }
 
     pub(crate) fn cancel_timer(&self, key: TimerKey) {
@@ -320,9 +323,28 @@ impl Kernel {
         st.push_violation(kind, task, message);
     }
 
-    /// Runs `f` on the state. `f` must not poll or drop futures (invariant 1).
+    /// Runs `f` on the state, lent: `f` may run code that is not the kernel's (a waker's
+    /// clone, an inspection closure), and if that code reaches into the kernel it panics.
+    /// `f` must not poll or drop futures (invariant 1). Process waiters it left to wake are
+    /// woken after it, still lent.
     pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        f(&mut self.state.borrow_mut())
+        let mut st = self.state.borrow_mut();
+        self.state.lend(|| {
+            let result = f(&mut st);
+            st.world
+                .take_waiters_to_wake()
+                .into_iter()
+                .for_each(Waker::wake);
+            result
+        })
+    }
+
+    /// Wakes the tasks whose process changed in the last `sync_world`, with the state held.
+    #[cold]
+    pub(crate) fn wake_world_waiters(&self, st: &mut State) {
+        for waker in st.world.take_waiters_to_wake() {
+            waker::wake_under_state(self, waker);
+        }
     }
 
     pub(crate) fn with_workload_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {

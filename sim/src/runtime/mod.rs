@@ -11,6 +11,7 @@ mod policy;
 mod run_queue;
 mod sim;
 mod spare;
+mod state_cell;
 mod task_future;
 pub(crate) mod timers;
 mod waker;

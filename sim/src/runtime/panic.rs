@@ -36,7 +36,12 @@ pub(crate) fn install_quiet_hook() {
                     .map(|l| format!("{}:{}", l.file(), l.line()));
                 POLL_PANICS.with(|p| *p.last_location.borrow_mut() = location);
             } else {
-                previous(info);
+                // The kernel may hold its state (a panic in its own code): whatever the hook
+                // does, it must not reach the state meanwhile (see `state_cell.rs`).
+                match super::context::with_current(|kernel| kernel.state.lend(|| previous(info))) {
+                    Some(()) => {}
+                    None => previous(info),
+                }
             }
         }));
     });

@@ -187,7 +187,9 @@ fn drive(kernel: &Kernel) -> End {
 #[inline(always)]
 fn until_runnable(kernel: &Kernel, st: &mut State, max_virtual_nanos: u64) -> Option<End> {
     loop {
-        st.sync_world();
+        if st.sync_world() {
+            kernel.wake_world_waiters(st);
+        }
         fire_due_timers(kernel, st);
         collect_woken(kernel, st);
         if !st.runnable.is_empty() {
@@ -228,8 +230,7 @@ fn fire_due_timers(kernel: &Kernel, st: &mut State) {
         st.stats.timers_fired += 1;
         let now = st.now;
         st.recorder.push(now, entry.task, EventKind::TimerFired);
-        // A task waker pushes to the kernel's wake list only: the state is not re-entered.
-        waker::wake_from_kernel(kernel, entry.waker);
+        waker::wake_under_state(kernel, entry.waker);
     }
 }
 
@@ -445,7 +446,9 @@ fn end_checks(kernel: &Kernel, end: End) {
 fn end_detectors(kernel: &Kernel, end: End) {
     let mut guard = kernel.state.borrow_mut();
     let st = &mut *guard;
-    st.sync_world();
+    if st.sync_world() {
+        kernel.wake_world_waiters(st);
+    }
     for orphan in st.world.processes.orphans() {
         st.push_violation(
             ViolationKind::OrphanProcess,

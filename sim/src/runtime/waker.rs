@@ -54,37 +54,78 @@ fn with_run(data: *const (), f: impl FnOnce(&Kernel, TaskId)) {
     });
 }
 
-/// Wakes `waker` on behalf of `kernel` (its step loop, a finished task): a waker of one of this run's tasks is
-/// queued directly (what its `wake` would do, without finding the kernel again); any other
-/// waker is woken as usual.
+/// Wakes `waker` on behalf of `kernel`, with the state released (a finished task's joiner): a
+/// waker of one of this run's tasks is queued directly (what its `wake` would do, without
+/// finding the kernel again); any other waker is woken as usual.
 #[inline]
 pub(crate) fn wake_from_kernel(kernel: &Kernel, waker: Waker) {
-    if std::ptr::eq(waker.vtable(), &VTABLE) {
-        let (run, task) = unpack(waker.data());
-        if run == kernel.run_tag {
-            // The waker's count is released here, so it must not be dropped as well.
-            std::mem::forget(waker);
-            kernel.woken.with(|woken| woken.push(task));
-            release(kernel, task);
-            return;
-        }
+    match own_task(kernel, &waker) {
+        Some(task) => queue_and_release(kernel, waker, task),
+        None => waker.wake(),
     }
-    waker.wake();
 }
 
-/// Clones `waker` on behalf of `kernel`: for a waker of one of this run's tasks, the count is
-/// taken directly (what its `clone` would do, without finding the kernel again).
+/// As `wake_from_kernel`, with the state held (a timer firing): any other waker is woken with
+/// the state lent (see `state_cell.rs`).
 #[inline]
-pub(crate) fn clone_from_kernel(kernel: &Kernel, waker: &Waker) -> Waker {
-    if std::ptr::eq(waker.vtable(), &VTABLE) {
-        let (run, task) = unpack(waker.data());
-        if run == kernel.run_tag {
+pub(crate) fn wake_under_state(kernel: &Kernel, waker: Waker) {
+    match own_task(kernel, &waker) {
+        Some(task) => queue_and_release(kernel, waker, task),
+        None => lend_to_foreign(kernel, || waker.wake()),
+    }
+}
+
+/// Clones `waker` with the state held: for a waker of one of this run's tasks the count is
+/// taken directly (what its `clone` would do, without finding the kernel again); any other
+/// waker is cloned with the state lent.
+#[inline]
+pub(crate) fn clone_under_state(kernel: &Kernel, waker: &Waker) -> Waker {
+    match own_task(kernel, waker) {
+        Some(task) => {
             kernel.waker_refs.with(|refs| refs[task.index()] += 1);
             // SAFETY: as in `borrowed`; the count this waker releases was just taken.
-            return unsafe { Waker::from_raw(RawWaker::new(waker.data(), &VTABLE)) };
+            unsafe { Waker::from_raw(RawWaker::new(waker.data(), &VTABLE)) }
         }
+        None => lend_to_foreign(kernel, || waker.clone()),
     }
-    waker.clone()
+}
+
+/// Replaces `slot` with a clone of `waker`, with the state held: the old waker is dropped, and
+/// either is handled as `clone_under_state` does.
+#[cold]
+pub(crate) fn replace_under_state(kernel: &Kernel, slot: &mut Waker, waker: &Waker) {
+    let previous = std::mem::replace(slot, clone_under_state(kernel, waker));
+    match own_task(kernel, &previous) {
+        Some(task) => {
+            std::mem::forget(previous);
+            release(kernel, task);
+        }
+        None => lend_to_foreign(kernel, || drop(previous)),
+    }
+}
+
+/// Runs a foreign waker's code with the kernel's state lent.
+#[cold]
+#[inline(never)]
+fn lend_to_foreign<R>(kernel: &Kernel, f: impl FnOnce() -> R) -> R {
+    kernel.state.lend(f)
+}
+
+/// The task of a waker of one of `kernel`'s tasks; `None` for any other waker.
+#[inline]
+fn own_task(kernel: &Kernel, waker: &Waker) -> Option<TaskId> {
+    if !std::ptr::eq(waker.vtable(), &VTABLE) {
+        return None;
+    }
+    let (run, task) = unpack(waker.data());
+    (run == kernel.run_tag).then_some(task)
+}
+
+fn queue_and_release(kernel: &Kernel, waker: Waker, task: TaskId) {
+    // The waker's count is released here, so it must not be dropped as well.
+    std::mem::forget(waker);
+    kernel.woken.with(|woken| woken.push(task));
+    release(kernel, task);
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);

@@ -15,6 +15,9 @@ pub(crate) struct WorldState {
     pub(crate) kv: KvStore,
     /// Tasks waiting for a process to change state.
     waiters: BTreeMap<Pid, Vec<Waker>>,
+    /// Waiters whose process changed, for whoever holds the state to wake (a waker may be
+    /// code that is not the kernel's: see `state_cell.rs`).
+    to_wake: Vec<Waker>,
     /// Time-triggered process crashes of the fault plan, earliest first.
     pub(crate) timed_crashes: VecDeque<TimedCrash>,
 }
@@ -50,9 +53,14 @@ impl WorldState {
     }
 
     fn wake(&mut self, pid: Pid) {
-        for waker in self.waiters.remove(&pid).unwrap_or_default() {
-            waker.wake();
+        if let Some(wakers) = self.waiters.remove(&pid) {
+            self.to_wake.extend(wakers);
         }
+    }
+
+    /// The waiters that process changes left to wake, in the order the changes happened.
+    pub(crate) fn take_waiters_to_wake(&mut self) -> Vec<Waker> {
+        std::mem::take(&mut self.to_wake)
     }
 }
 
@@ -66,20 +74,21 @@ fn state_name(state: ProcessState) -> String {
 }
 
 impl State {
-    /// Applies every world change due now, traces it, and wakes the tasks waiting on it.
-    /// Called at every step and before any task touches the world, so nobody sees a stale
-    /// process table.
+    /// Applies every world change due now, traces it, and leaves the tasks waiting on it to
+    /// be woken (`WorldState::take_waiters_to_wake`). Called at every step and before any task
+    /// touches the world, so nobody sees a stale process table. True if anything changed.
     #[inline]
-    pub(crate) fn sync_world(&mut self) {
+    pub(crate) fn sync_world(&mut self) -> bool {
         let now = self.now;
         if self
             .world
             .next_deadline(self.faults.healed)
             .is_none_or(|due| due > now)
         {
-            return; // the common case: nothing in the world is due
+            return false; // the common case: nothing in the world is due
         }
         self.apply_world_changes();
+        true
     }
 
     #[cold]
