@@ -218,6 +218,9 @@ impl Kernel {
 pub(crate) struct SimJoinHandle<T> {
     pub(crate) run_id: u64,
     pub(crate) task: TaskId,
+    /// This handle has returned the task's result: the kernel keeps nothing more for it (the
+    /// result is taken, and a finished task has no joiner), so its drop need not tell it.
+    returned: bool,
     output: PhantomData<fn() -> T>,
 }
 
@@ -226,6 +229,7 @@ impl<T> SimJoinHandle<T> {
         SimJoinHandle {
             run_id,
             task,
+            returned: false,
             output: PhantomData,
         }
     }
@@ -250,6 +254,7 @@ impl<T> Future for SimJoinHandle<T> {
         let polled = self
             .with_kernel(|kernel| kernel.poll_join(task, cx.waker()))
             .unwrap_or_else(|| panic!("JoinHandle of task {task} polled outside its simulation"));
+        self.get_mut().returned = polled.is_ready();
         polled.map(|result| {
             result.map(|output| {
                 let raw = Box::into_raw(output).cast::<T>();
@@ -265,6 +270,9 @@ impl<T> Future for SimJoinHandle<T> {
 
 impl<T> Drop for SimJoinHandle<T> {
     fn drop(&mut self) {
+        if self.returned {
+            return;
+        }
         let (run_id, task) = (self.run_id, self.task);
         context::with_current(|kernel| {
             if kernel.run_id == run_id {
