@@ -99,6 +99,8 @@ pub(crate) struct State {
     pub(crate) timers: Timers,
     /// The task being polled.
     pub(crate) current: Option<TaskId>,
+    /// When the current poll began (for the step loop, should the poll panic).
+    pub(crate) poll_started: Instant,
     /// The task being polled aborted itself.
     pub(crate) abort_current: bool,
     pub(crate) scheduler: Scheduler,
@@ -164,6 +166,7 @@ impl Kernel {
                 runnable: spare.runnable,
                 timers: spare.timers,
                 current: None,
+                poll_started: Instant::ZERO,
                 abort_current: false,
                 scheduler,
                 scheduler_rng,

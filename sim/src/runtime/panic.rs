@@ -1,24 +1,17 @@
-//! Panics inside simulated tasks: caught at the poll, message kept, nothing printed.
+//! Panics inside simulated tasks: marked as a poll's, caught by the step loop (`sim.rs`),
+//! message and place kept, nothing printed.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::sync::Once;
 
-/// What the panic hook and `catch` share on one thread.
-struct PollPanics {
-    /// A task's poll is running on this thread: its panics are caught, and the hook is quiet.
-    in_task_poll: Cell<bool>,
-    /// Where the last panic in a task's poll was raised.
-    last_location: RefCell<Option<String>>,
-}
-
 thread_local! {
-    static POLL_PANICS: PollPanics = const {
-        PollPanics {
-            in_task_poll: Cell::new(false),
-            last_location: RefCell::new(None),
-        }
-    };
+    /// A task's poll is running on this thread: its panics are the task's, and the hook is
+    /// quiet. Apart from the location below so that reading it, twice a step, is a plain
+    /// load (a thread-local with a destructor checks its registration at every access).
+    static IN_TASK_POLL: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic in a task's poll was raised.
+    static LAST_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 static INSTALL: Once = Once::new();
@@ -30,11 +23,11 @@ pub(crate) fn install_quiet_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if POLL_PANICS.with(|p| p.in_task_poll.get()) {
+            if IN_TASK_POLL.get() {
                 let location = info
                     .location()
                     .map(|l| format!("{}:{}", l.file(), l.line()));
-                POLL_PANICS.with(|p| *p.last_location.borrow_mut() = location);
+                LAST_LOCATION.with_borrow_mut(|last| *last = location);
             } else {
                 // The kernel may hold its state (a panic in its own code): whatever the hook
                 // does, it must not reach the state meanwhile (see `state_cell.rs`).
@@ -54,26 +47,28 @@ pub(crate) struct CaughtPanic {
     pub(crate) location: Option<String>,
 }
 
-/// Runs `f` as a task poll: a panic inside is caught and returned.
+/// Marks the thread as polling a task, until `leave_poll`: a panic is then the task's, the
+/// step loop catches it, and the hook stays quiet (it only notes where it was raised).
 #[inline]
-pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, CaughtPanic> {
-    let was = POLL_PANICS.with(|p| {
-        // A panic the task caught itself (catch_unwind in the code under test) left its
-        // location.
-        if p.last_location.borrow().is_some() {
-            p.last_location.borrow_mut().take();
-        }
-        p.in_task_poll.replace(true)
-    });
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    POLL_PANICS.with(|p| p.in_task_poll.set(was));
-    result.map_err(|payload| {
-        let location = POLL_PANICS.with(|p| p.last_location.borrow_mut().take());
-        CaughtPanic {
-            message: payload_message(payload.as_ref()),
-            location,
-        }
-    })
+pub(crate) fn enter_poll() {
+    IN_TASK_POLL.set(true);
+}
+
+/// Ends the mark of `enter_poll`; true if it was set, that is if a task's poll was under way.
+#[inline]
+pub(crate) fn leave_poll() -> bool {
+    IN_TASK_POLL.replace(false)
+}
+
+/// The panic that unwound a task's poll, with where the hook saw it raised. A location left
+/// by a panic the task caught itself is overwritten by the next one's, so it is never
+/// reported for another panic (unless that one was re-raised with `resume_unwind`, which
+/// skips the hook: then it names the original panic's place, which is where it came from).
+pub(crate) fn caught(payload: Box<dyn Any + Send>) -> CaughtPanic {
+    CaughtPanic {
+        message: payload_message(payload.as_ref()),
+        location: LAST_LOCATION.with_borrow_mut(Option::take),
+    }
 }
 
 pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {

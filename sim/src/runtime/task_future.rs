@@ -51,10 +51,37 @@ impl TaskFuture {
     }
 
     /// Polls the future in place.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: the future was written at `new` and is dropped only in `drop`; it is never
-        // moved in between, so it may be pinned where it is.
+        // SAFETY: this `TaskFuture` is alive and borrowed mutably for the call.
+        unsafe { self.poll_handle().poll(cx) }
+    }
+
+    /// A handle that polls the future where it is, while this `TaskFuture` stays where it is
+    /// kept (the step loop leaves it in its task's slot, so that a panic unwinding out of the
+    /// poll does not drop it on the way).
+    #[inline]
+    pub(crate) fn poll_handle(&self) -> PollHandle {
+        PollHandle {
+            future: self.future,
+        }
+    }
+}
+
+/// Polls a [`TaskFuture`] in place; see [`TaskFuture::poll_handle`].
+pub(crate) struct PollHandle {
+    future: NonNull<dyn Future<Output = ()>>,
+}
+
+impl PollHandle {
+    /// # Safety
+    /// The `TaskFuture` this handle came from is alive, and nothing else polls it or drops it
+    /// until this returns.
+    #[inline]
+    pub(crate) unsafe fn poll(mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: the future was written at `TaskFuture::new` and is dropped only in its
+        // `drop`, which the caller rules out meanwhile; it never moves, so it may be pinned
+        // where it is; and the caller rules out any other reference to it during the call.
         unsafe { Pin::new_unchecked(self.future.as_mut()) }.poll(cx)
     }
 }
