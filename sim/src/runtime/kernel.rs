@@ -127,7 +127,7 @@ pub(crate) struct Kernel {
     /// `run_id`'s low bits, as this run's wakers carry them.
     pub(crate) run_tag: u32,
     /// `State::now`, mirrored where `rt` reads it without borrowing the state (every sleep's
-    /// poll, every `now()`). Written only with it: by the step loop's clock jump and by `block`.
+    /// poll, every `now()`). Written only with it, in `set_now`.
     pub(crate) clock: Cell<Instant>,
     /// Tasks woken since the executor last looked, in wake order. Outside `state` so that a
     /// waker can push while the state is borrowed (a timer firing).
@@ -283,9 +283,9 @@ impl Kernel {
     /// A synchronous call inside a poll: the clock moves, and nothing else runs meanwhile.
     pub(crate) fn block(&self, duration: Duration) {
         let mut st = self.state.borrow_mut();
-        st.now += duration;
-        self.clock.set(st.now);
-        let (now, task) = (st.now, st.current);
+        let now = st.now + duration;
+        self.set_now(&mut st, now);
+        let task = st.current;
         let duration_ns = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
         st.recorder
             .push(now, task, EventKind::Blocked { duration_ns });
@@ -334,16 +334,19 @@ impl Kernel {
         let mut st = self.state.borrow_mut();
         self.state.lend(|| {
             let result = f(&mut st);
-            st.world
-                .take_waiters_to_wake()
-                .into_iter()
-                .for_each(Waker::wake);
+            self.wake_world_waiters(&mut st);
             result
         })
     }
 
-    /// Wakes the tasks whose process changed in the last `sync_world`, with the state held.
-    #[cold]
+    /// Moves the clock: `State::now` and its mirror `clock` together.
+    #[inline]
+    pub(crate) fn set_now(&self, st: &mut State, now: Instant) {
+        st.now = now;
+        self.clock.set(now);
+    }
+
+    /// Wakes the tasks whose process changed since the last call, with the state held.
     pub(crate) fn wake_world_waiters(&self, st: &mut State) {
         for waker in st.world.take_waiters_to_wake() {
             waker::wake_under_state(self, waker);

@@ -262,10 +262,7 @@ fn until_runnable(kernel: &Kernel, st: &mut State, max_virtual_nanos: u64) -> Op
                 st.push_violation(ViolationKind::Hang, None, message);
                 return Some(End::Stopped);
             }
-            Some(deadline) => {
-                st.now = deadline;
-                kernel.clock.set(deadline);
-            }
+            Some(deadline) => kernel.set_now(st, deadline),
             None => {
                 let message = deadlock_message(st);
                 st.push_violation(ViolationKind::Deadlock, None, message);
