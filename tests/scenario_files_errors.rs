@@ -81,12 +81,27 @@ fn a_wrong_type_is_named_with_its_line() {
         &GOOD.replace("seeds = 3", "seeds = \"three\""),
     );
     assert_eq!(e.line, Some(3), "{e}");
+    assert_eq!(e.field.as_deref(), Some("seeds"), "{e}");
     assert!(e.message.contains("invalid type"), "{e}");
     let e = error(
         "wrong-workload-type",
         &GOOD.replace("sessions = 2", "sessions = \"two\""),
     );
     assert_eq!(e.line, Some(6), "{e}");
+    assert_eq!(e.field.as_deref(), Some("workload.sessions"), "{e}");
+    let e = error(
+        "wrong-rule-type",
+        &GOOD.replace("min_ms = 10", "min_ms = \"ten\""),
+    );
+    assert_eq!(e.line, Some(15), "{e}");
+    assert_eq!(e.field.as_deref(), Some("faults.rules[0].min_ms"), "{e}");
+}
+
+#[test]
+fn zero_seeds_is_named_with_its_line() {
+    let e = error("zero-seeds", &GOOD.replace("seeds = 3", "seeds = 0"));
+    assert_eq!(e.field.as_deref(), Some("seeds"), "{e}");
+    assert_eq!(e.line, Some(3), "{e}");
 }
 
 #[test]
@@ -147,6 +162,27 @@ fn an_expectation_must_be_exactly_one_of_pass_or_fails() {
         &GOOD.replace("verdict = \"pass\"", "verdict = \"pass\"\nfails = \"x\""),
     );
     assert_eq!(e.field.as_deref(), Some("expect"), "{e}");
+}
+
+#[test]
+fn the_cli_rejects_zero_seeds_and_zero_jobs_with_exit_code_2() {
+    let (good, _) = load("cli-zero", GOOD);
+    let good = good.display().to_string();
+    for args in [
+        vec!["sweep", &good, "--seeds", "0"],
+        vec!["sweep", &good, "--jobs", "0"],
+        vec!["zoo", "--seeds", "0"],
+        vec!["bench", "sweep", "--seeds", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_asynclife"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("must be at least 1"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing ran: {args:?}");
+    }
 }
 
 #[test]

@@ -60,10 +60,10 @@ struct SweepArgs {
     /// Scenario files (default: each subsystem's main scenario).
     paths: Vec<PathBuf>,
     /// Seeds per sweep.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = super::count::<u64>)]
     seeds: u64,
     /// Worker threads of the second sweep (default: every core).
-    #[arg(long)]
+    #[arg(long, value_parser = super::count::<usize>)]
     jobs: Option<usize>,
     /// One JSON object per scenario instead of the table.
     #[arg(long)]

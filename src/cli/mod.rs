@@ -80,3 +80,17 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Bench(args) => bench::run(args),
     }
 }
+
+/// A count of seeds or of worker threads: zero would run nothing and report on nothing, so it
+/// is bad input (exit code 2), as an empty `--seed-range` is.
+fn count<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialEq + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let n: T = text.parse().map_err(|e| format!("'{text}': {e}"))?;
+    if n == T::from(0) {
+        return Err("must be at least 1".to_string());
+    }
+    Ok(n)
+}

@@ -18,7 +18,7 @@ pub struct SweepArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Seeds per scenario (default: each scenario's own `seeds`).
-    #[arg(long)]
+    #[arg(long, value_parser = super::count::<u64>)]
     seeds: Option<u64>,
     /// An explicit seed range `A..B` (B excluded), instead of --seeds.
     #[arg(long, value_parser = parse_range, conflicts_with = "seeds")]
@@ -27,7 +27,7 @@ pub struct SweepArgs {
     #[arg(long, value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
     /// Worker threads (default: every core).
-    #[arg(long)]
+    #[arg(long, value_parser = super::count::<usize>)]
     jobs: Option<usize>,
     /// Run every seed instead of stopping at the first unexpected outcome.
     #[arg(long)]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct ZooArgs {
     /// Seeds per (variant, scenario).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::count::<u64>)]
     seeds: u64,
     /// Where the scenario files are.
     #[arg(long, default_value = "scenarios")]

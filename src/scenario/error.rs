@@ -78,9 +78,50 @@ pub(crate) fn line_of_nth_header(text: &str, header: &str, n: usize) -> Option<u
         .map(|(i, _)| i + 1)
 }
 
+/// The key assigned on `line` (1-based), with the table it is in: `seeds` at the top level,
+/// `workload.sessions`, `faults.rules[1].min_ms` in the second `[[faults.rules]]`.
+pub(crate) fn key_at_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(line.checked_sub(1)?)?.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let Some(header) = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+    else {
+        return Some(key.to_string());
+    };
+    let table = match header.strip_prefix("[[").and_then(|h| h.strip_suffix("]]")) {
+        Some(array) => {
+            let index = lines[..line - 1]
+                .iter()
+                .filter(|l| l.trim() == header)
+                .count()
+                - 1;
+            format!("{}[{index}]", array.trim())
+        }
+        None => header.trim_matches(['[', ']']).trim().to_string(),
+    };
+    Some(format!("{table}.{key}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_key_at_a_line_is_named_with_its_table() {
+        let text = "seeds = 3\n[workload]\nsessions = 2\n[[rules]]\nmin = 1\n[[rules]]\nmin = 2\n";
+        assert_eq!(key_at_line(text, 1).as_deref(), Some("seeds"));
+        assert_eq!(key_at_line(text, 2), None, "a header assigns nothing");
+        assert_eq!(key_at_line(text, 3).as_deref(), Some("workload.sessions"));
+        assert_eq!(key_at_line(text, 5).as_deref(), Some("rules[0].min"));
+        assert_eq!(key_at_line(text, 7).as_deref(), Some("rules[1].min"));
+        assert_eq!(key_at_line(text, 9), None, "past the end");
+    }
 
     #[test]
     fn lines_are_one_based() {

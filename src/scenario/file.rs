@@ -1,6 +1,6 @@
 //! Reading one scenario file: the TOML format, checked field by field.
 
-use super::error::{line_of, line_of_key, line_of_nth_header, ScenarioError};
+use super::error::{key_at_line, line_of, line_of_key, line_of_nth_header, ScenarioError};
 use crate::registry;
 use asynclife_sim::fault::FaultPlan;
 pub use asynclife_sim::SimSection;
@@ -151,6 +151,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         .map_err(|e| workload_error(path, text, &e))?;
     check_faults(path, text, &raw.faults)?;
     let expect = check_expect(path, text, raw.expect)?;
+    if raw.seeds == Some(0) {
+        return Err(ScenarioError::new(
+            path,
+            "a sweep of 0 seeds runs nothing: seeds must be at least 1".to_string(),
+        )
+        .field("seeds")
+        .at_line(line_of_key(text, "seeds")));
+    }
     let scenario = Scenario {
         path: path.to_path_buf(),
         subsystem: subsystem_name,
@@ -175,11 +183,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
     let line = e.span().map(|s| line_of(text, s.start));
     let message = e.message().trim().to_string();
-    let field = message
-        .split('`')
-        .nth(1)
-        .filter(|_| message.contains("field"))
-        .map(str::to_string);
+    let field = field_in_message(&message).or_else(|| key_at_line(text, line?));
     let mut error = ScenarioError::new(path, message).at_line(line);
     if let Some(field) = field {
         error = error.field(field);
@@ -188,24 +192,26 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
 }
 
 /// A workload error: TOML gives its position; the field is named by the message (unknown or
-/// missing fields) or else by the key on the offending line.
+/// missing fields) or else by the key on the offending line, as for any other error.
 fn workload_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
     let line = e.span().map(|s| line_of(text, s.start));
     let message = e.message().trim().to_string();
-    let field = message
+    let field = field_in_message(&message)
+        .map(|f| format!("workload.{f}"))
+        .or_else(|| key_at_line(text, line?))
+        .unwrap_or_else(|| "workload".to_string());
+    ScenarioError::new(path, format!("in [workload]: {message}"))
+        .at_line(line)
+        .field(field)
+}
+
+/// The field an unknown-field or missing-field message names in backquotes.
+fn field_in_message(message: &str) -> Option<String> {
+    message
         .split('`')
         .nth(1)
         .filter(|_| message.contains("field"))
         .map(str::to_string)
-        .or_else(|| {
-            let l = text.lines().nth(line? - 1)?;
-            l.split_once('=').map(|(key, _)| key.trim().to_string())
-        });
-    let error = ScenarioError::new(path, format!("in [workload]: {message}")).at_line(line);
-    match field {
-        Some(f) => error.field(format!("workload.{f}")),
-        None => error.field("workload"),
-    }
 }
 
 fn check_faults(path: &Path, text: &str, faults: &FaultPlan) -> Result<(), ScenarioError> {
