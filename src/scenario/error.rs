@@ -90,7 +90,7 @@ pub(crate) fn key_at_line(text: &str, line: usize) -> Option<String> {
         .iter()
         .rev()
         .map(|l| l.trim())
-        .find(|l| l.starts_with('['))
+        .find(|l| is_table_header(l))
     else {
         return Some(key.to_string());
     };
@@ -108,19 +108,30 @@ pub(crate) fn key_at_line(text: &str, line: usize) -> Option<String> {
     Some(format!("{table}.{key}"))
 }
 
+/// `[table]` or `[[array.of.tables]]`, not a line of a multi-line array (`[1, 2],`).
+fn is_table_header(line: &str) -> bool {
+    line.starts_with('[') && line.ends_with(']') && !line.contains(',') && !line.contains('=')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_key_at_a_line_is_named_with_its_table() {
-        let text = "seeds = 3\n[workload]\nsessions = 2\n[[rules]]\nmin = 1\n[[rules]]\nmin = 2\n";
+        let text = "seeds = 3\n[workload]\nsessions = 2\n[[rules]]\nmin = 1\n[[rules]]\nmin = 2\n\
+                    grid = [\n  [1, 2],\n]\nmax = 4\n";
         assert_eq!(key_at_line(text, 1).as_deref(), Some("seeds"));
         assert_eq!(key_at_line(text, 2), None, "a header assigns nothing");
         assert_eq!(key_at_line(text, 3).as_deref(), Some("workload.sessions"));
         assert_eq!(key_at_line(text, 5).as_deref(), Some("rules[0].min"));
         assert_eq!(key_at_line(text, 7).as_deref(), Some("rules[1].min"));
-        assert_eq!(key_at_line(text, 9), None, "past the end");
+        assert_eq!(
+            key_at_line(text, 11).as_deref(),
+            Some("rules[1].max"),
+            "an array's lines are not headers"
+        );
+        assert_eq!(key_at_line(text, 12), None, "past the end");
     }
 
     #[test]
