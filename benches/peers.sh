@@ -10,6 +10,10 @@
 # madsim from `benches/peers/madsim-storm`, a standalone project built with
 # `--cfg madsim` in its own target directory (PEERS_TARGET_DIR, default target/peers), so
 # that the flag never reaches the workspace's build. The first build downloads madsim.
+#
+# The first table joins the sessions in completion order everywhere (our `JoinSet`, tokio's,
+# and `FuturesUnordered` on madsim, which has no `JoinSet`). The second joins them in spawn
+# order, one handle at a time, on our engine and on madsim: less work, the same on both.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -61,4 +65,14 @@ for n in "${sizes[@]}"; do
     t="${rate[tokio-paused/$n]}"; v="${rate[tokio-native/$n]}"; m="${rate[madsim/$n]}"
     printf '| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %s | %s | %s |\n' "$n" "$a" "$h" "$t" "$v" "$m" \
         "$(ratio "$a" "$t")" "$(ratio "$a" "$v")" "$(ratio "$a" "$m")"
+done
+
+echo
+echo "the same storm with its sessions joined in spawn order, seeds per second:"
+echo
+echo "| N | asynclife | madsim | asynclife / madsim |"
+echo "|---:|---:|---:|---:|"
+for n in "${sizes[@]}"; do
+    a="${rate[asynclife-spawn-order/$n]}"; m="${rate[madsim-spawn-order/$n]}"
+    printf '| %s | %.0f | %.0f | %s |\n' "$n" "$a" "$m" "$(ratio "$a" "$m")"
 done

@@ -6,19 +6,21 @@
 //! trace (what a sweep does), `asynclife-hash-only` only its hash, `tokio-paused` is
 //! `current_thread` with `start_paused(true)` running the same code, `tokio-native` the same
 //! runtime running the storm written directly against tokio; one runtime per seed for all.
+//! `asynclife-spawn-order` is our engine running the storm that joins its sessions in spawn
+//! order instead of through a `JoinSet` (the shape of madsim's second line in `peers.sh`).
 
-use asynclife::workloads::{cleanup_storm, cleanup_storm_tokio};
+use asynclife::workloads::{cleanup_storm, cleanup_storm_joined, cleanup_storm_tokio, Joins};
 use asynclife_sim::real::paused_runtime;
 use asynclife_sim::{Sim, SimConfig, Verdict};
 use std::time::Duration;
 
-fn engine(sessions: u32, seed: u64, record_trace: bool) {
+fn engine(sessions: u32, seed: u64, record_trace: bool, joins: Joins) {
     let config = SimConfig {
         record_trace,
         ..SimConfig::with_seed(seed)
     };
     let report = Sim::new(config).run(move || async move {
-        cleanup_storm(sessions).await;
+        cleanup_storm_joined(sessions, joins).await;
     });
     assert_eq!(report.verdict, Verdict::Pass, "seed {seed}");
 }
@@ -49,9 +51,16 @@ fn main() {
         .collect();
     let sessions = u32::try_from(args.first().copied().unwrap_or(100)).expect("SESSIONS fits");
     let seeds = args.get(1).copied().unwrap_or(100).max(1);
-    let runs: [(&str, &dyn Fn(u64)); 4] = [
-        ("asynclife", &|seed| engine(sessions, seed, true)),
-        ("asynclife-hash-only", &|seed| engine(sessions, seed, false)),
+    let runs: [(&str, &dyn Fn(u64)); 5] = [
+        ("asynclife", &|seed| {
+            engine(sessions, seed, true, Joins::CompletionOrder);
+        }),
+        ("asynclife-hash-only", &|seed| {
+            engine(sessions, seed, false, Joins::CompletionOrder);
+        }),
+        ("asynclife-spawn-order", &|seed| {
+            engine(sessions, seed, true, Joins::SpawnOrder);
+        }),
         ("tokio-paused", &|_| tokio_paused(sessions)),
         ("tokio-native", &|_| tokio_native(sessions)),
     ];

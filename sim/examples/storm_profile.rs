@@ -2,7 +2,8 @@
 //! root crate: `cargo run --release -p asynclife-sim --example storm_profile -- N SEEDS`; with
 //! `STORM_TOKIO=1` the same workload runs on tokio's current-thread runtime with paused time;
 //! with `STORM_NATIVE=1` the storm written directly against tokio runs there; with
-//! `STORM_HASH_ONLY=1` the engine keeps only the trace's hash.
+//! `STORM_HASH_ONLY=1` the engine keeps only the trace's hash; with `STORM_SPAWN_ORDER=1` the
+//! engine runs the storm that joins its sessions in spawn order.
 
 #[path = "../../src/workloads/cleanup_storm.rs"]
 mod cleanup_storm;
@@ -12,7 +13,7 @@ mod native;
 
 use asynclife_sim::real::paused_runtime;
 use asynclife_sim::{Sim, SimConfig, Verdict};
-use cleanup_storm::cleanup_storm;
+use cleanup_storm::{cleanup_storm, cleanup_storm_joined, Joins};
 
 fn main() {
     let args: Vec<u64> = std::env::args()
@@ -34,6 +35,11 @@ fn main() {
         return;
     }
     let record_trace = std::env::var_os("STORM_HASH_ONLY").is_none();
+    let joins = if std::env::var_os("STORM_SPAWN_ORDER").is_some() {
+        Joins::SpawnOrder
+    } else {
+        Joins::CompletionOrder
+    };
     let (mut steps, mut events, mut hash) = (0, 0, 0u64);
     for seed in 0..seeds {
         let config = SimConfig {
@@ -41,7 +47,7 @@ fn main() {
             ..SimConfig::with_seed(seed)
         };
         let report = Sim::new(config).run(move || async move {
-            cleanup_storm(sessions).await;
+            cleanup_storm_joined(sessions, joins).await;
         });
         assert_eq!(report.verdict, Verdict::Pass, "seed {seed}");
         steps += report.stats.steps;

@@ -3,5 +3,5 @@
 mod cleanup_storm;
 mod cleanup_storm_tokio;
 
-pub use cleanup_storm::cleanup_storm;
+pub use cleanup_storm::{cleanup_storm, cleanup_storm_joined, Joins};
 pub use cleanup_storm_tokio::cleanup_storm_tokio;
