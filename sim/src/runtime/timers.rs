@@ -51,7 +51,6 @@ fn unpack(key: u128) -> (Instant, u32, u32) {
 /// Timers due within this long of their registration go to the near heap.
 const NEAR: u64 = 1_000_000_000;
 
-#[derive(Default)]
 pub(crate) struct Timers {
     near: BinaryHeap<Reverse<u128>>,
     far: BinaryHeap<Reverse<u128>>,
@@ -60,6 +59,24 @@ pub(crate) struct Timers {
     next_seq: u32,
     /// Heap records whose timer was cancelled, not yet dropped from their heap.
     cancelled: usize,
+    /// No heap record, live or cancelled, is due before this many nanoseconds: a lower bound,
+    /// lowered by every insertion and made exact whenever the tops are looked at, so that
+    /// "is a timer due now?", asked at every step, is one comparison.
+    none_before: u64,
+}
+
+impl Default for Timers {
+    fn default() -> Timers {
+        Timers {
+            near: BinaryHeap::new(),
+            far: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            next_seq: 0,
+            cancelled: 0,
+            none_before: u64::MAX,
+        }
+    }
 }
 
 impl Timers {
@@ -94,6 +111,7 @@ impl Timers {
             }
         };
         let key = heap_key(deadline, seq, slot);
+        self.none_before = self.none_before.min(deadline.as_nanos());
         if deadline.as_nanos().saturating_sub(now.as_nanos()) < NEAR {
             self.near.push(key);
         } else {
@@ -172,27 +190,42 @@ impl Timers {
 
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_cancelled();
-        self.top().map(|(_, key)| unpack(key).0)
+        self.earliest().map(|(_, key)| unpack(key).0)
+    }
+
+    /// The earliest heap record, with `none_before` brought up to its deadline.
+    #[inline]
+    fn earliest(&mut self) -> Option<(bool, u128)> {
+        let top = self.top();
+        self.none_before = top.map_or(u64::MAX, |(_, key)| unpack(key).0.as_nanos());
+        top
     }
 
     /// Removes and returns the earliest timer if it is due at `now`.
     #[inline]
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<TimerEntry> {
-        // The common case, checked without touching the slab: the top of the heap, cancelled
-        // or not, is not due yet, so no live timer is.
-        match self.top() {
-            Some((_, key)) if unpack(key).0 <= now => self.pop_due_slow(now),
-            _ => None,
+        // The common case, one comparison: no record, cancelled or not, is due yet, so no
+        // live timer is.
+        if !self.any_due(now) {
+            return None;
         }
+        self.pop_due_slow(now)
+    }
+
+    /// Whether a timer may be due at `now` (a cancelled one counts until it is dropped).
+    #[inline]
+    pub(crate) fn any_due(&self, now: Instant) -> bool {
+        now.as_nanos() >= self.none_before
     }
 
     fn pop_due_slow(&mut self, now: Instant) -> Option<TimerEntry> {
         self.skip_cancelled();
-        match self.top() {
+        match self.earliest() {
             Some((near, key)) if unpack(key).0 <= now => {
                 let slot = unpack(key).2;
                 self.pop_top(near);
                 self.free.push(slot);
+                self.earliest();
                 self.slots[slot as usize].entry.take()
             }
             _ => None,
@@ -214,6 +247,7 @@ impl Timers {
         self.free.clear();
         self.next_seq = 0;
         self.cancelled = 0;
+        self.none_before = u64::MAX;
     }
 }
 
@@ -310,5 +344,36 @@ mod tests {
         assert!(t.pop_due(at(19)).is_none());
         assert!(t.pop_due(at(20)).is_some());
         assert!(t.waker_mut(b).is_none(), "fired");
+    }
+
+    #[test]
+    fn any_due_never_misses_a_timer_and_is_exact_once_the_tops_are_seen() {
+        let mut t = Timers::default();
+        assert!(!t.any_due(at(1_000_000)), "nothing registered");
+        let early = t.insert(Instant::ZERO, at(10), entry());
+        t.insert(Instant::ZERO, at(20), entry());
+        t.insert(Instant::ZERO, at(5_000), entry()); // the far heap
+        assert!(!t.any_due(at(9)));
+        assert!(t.any_due(at(10)));
+        // A cancelled record still counts until it is dropped: a bound, never a miss.
+        t.remove(early);
+        assert!(t.any_due(at(10)));
+        assert!(t.pop_due(at(10)).is_none());
+        assert!(
+            !t.any_due(at(19)),
+            "exact once the cancelled top was dropped"
+        );
+        assert!(t.pop_due(at(20)).is_some());
+        assert!(
+            !t.any_due(at(4_999)),
+            "exact after a pop, across both heaps"
+        );
+        assert!(t.any_due(at(5_000)));
+        // A new earlier timer lowers the bound at once.
+        t.insert(at(20), at(30), entry());
+        assert!(t.any_due(at(30)));
+        assert!(t.pop_due(at(30)).is_some());
+        assert!(t.pop_due(at(5_000)).is_some());
+        assert!(!t.any_due(at(u64::MAX / 2_000_000)), "empty again");
     }
 }

@@ -113,12 +113,22 @@ fn lend_to_foreign<R>(kernel: &Kernel, f: impl FnOnce() -> R) -> R {
 
 /// The task of a waker of one of `kernel`'s tasks; `None` for any other waker.
 #[inline]
-fn own_task(kernel: &Kernel, waker: &Waker) -> Option<TaskId> {
+pub(crate) fn own_task(kernel: &Kernel, waker: &Waker) -> Option<TaskId> {
     if !std::ptr::eq(waker.vtable(), &VTABLE) {
         return None;
     }
     let (run, task) = unpack(waker.data());
     (run == kernel.run_tag).then_some(task)
+}
+
+/// Consumes a waker of `task` (as `own_task` found it) without waking it: the caller
+/// schedules the task itself.
+#[inline]
+pub(crate) fn release_own(kernel: &Kernel, waker: Waker, task: TaskId) {
+    debug_assert_eq!(own_task(kernel, &waker), Some(task));
+    // The waker's count is released here, so it must not be dropped as well.
+    std::mem::forget(waker);
+    release(kernel, task);
 }
 
 fn queue_and_release(kernel: &Kernel, waker: Waker, task: TaskId) {
