@@ -141,6 +141,36 @@ fn join_set_yields_in_completion_order_and_aborts_on_drop() {
     assert!(last_finished.lock().unwrap().is_none());
 }
 
+/// Members that finish before the set is first awaited, and the order `join_next` gives them.
+async fn finished_before_the_first_join() -> Vec<usize> {
+    let mut set = rt::JoinSet::new();
+    for (i, delay) in [30u64, 10, 20].into_iter().enumerate() {
+        set.spawn(format!("t{i}"), async move {
+            rt::sleep(ms(delay)).await;
+            i
+        });
+    }
+    rt::sleep(ms(100)).await; // every member finishes before the set is polled
+    let mut order = Vec::new();
+    while let Some(r) = set.join_next().await {
+        order.push(r.unwrap());
+    }
+    order
+}
+
+#[test]
+fn join_set_yields_members_finished_before_the_first_join_in_completion_order_as_tokio_does() {
+    let sim_order = Arc::new(Mutex::new(Vec::new()));
+    let out = sim_order.clone();
+    pass(move || async move {
+        *out.lock().unwrap() = finished_before_the_first_join().await;
+    });
+    let tokio_order =
+        asynclife_sim::real::paused_runtime().block_on(finished_before_the_first_join());
+    assert_eq!(*sim_order.lock().unwrap(), [1, 2, 0]);
+    assert_eq!(tokio_order, [1, 2, 0]);
+}
+
 #[test]
 fn interval_ticks_on_time_and_delays_after_a_late_tick() {
     pass(|| async {

@@ -1,10 +1,13 @@
 //! A set of tasks joined in completion order, like tokio's `JoinSet`.
 //!
-//! Each member is polled with a waker of its own that queues the member's key, so a wake-up
-//! costs one poll of the member that woke, not a poll of every member: joining N tasks is
-//! O(N), not O(N²). Members live in a slab whose slots are reused, with a generation in each
-//! key so that a stale wake-up never reaches a later member. In a simulation the queue lives
-//! in the kernel and member wakers are plain words; on tokio it is shared, behind a mutex.
+//! A member that finishes queues its key, so a wake-up costs one poll of the member that
+//! finished, not a poll of every member: joining N tasks is O(N), not O(N²). Members live in
+//! a slab whose slots are reused, with a generation in each key so that a stale wake-up never
+//! reaches a later member. In a simulation the queue lives in the kernel, which queues a
+//! member's key when its task finishes; on tokio it is shared, behind a mutex, and each member
+//! is polled with a waker of its own that queues its key, first when it is spawned. Either
+//! way a member is queued when it finishes, even before the set is first awaited: results
+//! come in the order tasks finished, as from tokio's own `JoinSet`.
 
 use super::task::{spawn, JoinError, JoinHandle};
 use crate::runtime::context;
@@ -22,8 +25,6 @@ pub struct JoinSet<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     len: usize,
-    /// Keys of members never polled yet (they have no waker registered).
-    unpolled: Vec<u64>,
     /// Keys being examined by `poll_join_next`; kept to reuse its allocation.
     scratch: Vec<u64>,
     notify: Notify,
@@ -31,7 +32,7 @@ pub struct JoinSet<T> {
 
 /// Where members' wake-ups go.
 enum Notify {
-    /// In a simulation: the kernel keeps the set's queue, and member wakers are plain words.
+    /// In a simulation: the kernel keeps the set's queue and fills it as members finish.
     Sim { run_id: u64, set: u32 },
     /// On tokio: a shared queue, and one `Arc` waker per member.
     Shared(Arc<ReadyQueue>),
@@ -46,7 +47,12 @@ struct Slot<T> {
 
 struct Member<T> {
     handle: JoinHandle<T>,
-    waker: Waker,
+    /// On tokio, the waker that queues this member's key; in a simulation the kernel queues
+    /// it, and a queued member is always finished.
+    waker: Option<Waker>,
+    /// On tokio, a result the handle gave at once when it was spawned (another thread ran
+    /// the task already); its key is queued.
+    early: Option<Result<T, JoinError>>,
 }
 
 /// A member's key: its slot and the slot's generation when it joined the set.
@@ -108,7 +114,6 @@ impl<T> Default for JoinSet<T> {
             slots: Vec::new(),
             free: Vec::new(),
             len: 0,
-            unpolled: Vec::new(),
             scratch: Vec::new(),
             notify,
         }
@@ -126,15 +131,23 @@ impl Notify {
             .expect("a JoinSet made in a simulation is used inside it")
     }
 
-    fn member_waker(&self, key: u64) -> Waker {
+    /// Enrols a new member: in a simulation its task is told its set and key, and `None` is
+    /// returned; on tokio, the member's own waker.
+    fn enrol<T>(&self, key: u64, handle: &JoinHandle<T>) -> Option<Waker> {
         match self {
             Notify::Sim { run_id, set } => {
-                Notify::with_kernel(*run_id, |kernel| kernel.member_waker(*set, key))
+                let task = handle
+                    .sim_id()
+                    .expect("a simulated set spawns simulated tasks");
+                Notify::with_kernel(*run_id, |kernel| {
+                    kernel.add_join_set_member(*set, key, task);
+                });
+                None
             }
-            Notify::Shared(queue) => Waker::from(Arc::new(MemberWaker {
+            Notify::Shared(queue) => Some(Waker::from(Arc::new(MemberWaker {
                 key,
                 queue: queue.clone(),
-            })),
+            }))),
         }
     }
 
@@ -194,10 +207,15 @@ impl<T: Send + 'static> JoinSet<T> {
         };
         let entry = &mut self.slots[slot as usize];
         let key = key(slot, entry.generation);
-        let waker = self.notify.member_waker(key);
-        self.slots[slot as usize].member = Some(Member { handle, waker });
+        let mut handle = handle;
+        let waker = self.notify.enrol(key, &handle);
+        let early = waker.as_ref().and_then(|w| register(&mut handle, w));
+        self.slots[slot as usize].member = Some(Member {
+            handle,
+            waker,
+            early,
+        });
         self.len += 1;
-        self.unpolled.push(key);
     }
 
     /// Waits for the next task to finish and returns its result; `None` when the set is empty.
@@ -229,18 +247,27 @@ impl<T: Send + 'static> JoinSet<T> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
-        // The candidates, in order: members that woke, then members never polled.
+        // The candidates: members that woke, in the order they woke.
         let mut candidates = std::mem::take(&mut self.scratch);
         debug_assert!(candidates.is_empty());
         self.notify.take_ready(cx.waker(), &mut candidates);
-        candidates.append(&mut self.unpolled);
         for i in 0..candidates.len() {
             let key = candidates[i];
             let Some(member) = self.member_mut(key) else {
                 continue;
             };
-            let mut member_cx = Context::from_waker(&member.waker);
-            if let Poll::Ready(result) = Pin::new(&mut member.handle).poll(&mut member_cx) {
+            let polled = match member.early.take() {
+                Some(result) => Poll::Ready(result),
+                None => {
+                    let waker = member.waker.as_ref().unwrap_or(Waker::noop());
+                    Pin::new(&mut member.handle).poll(&mut Context::from_waker(waker))
+                }
+            };
+            debug_assert!(
+                polled.is_ready() || member.waker.is_some(),
+                "the kernel queues a simulated member only once it has finished"
+            );
+            if let Poll::Ready(result) = polled {
                 self.remove(key);
                 // Keys not examined yet go back to the front of the queue for the next call.
                 if i + 1 < candidates.len() {
@@ -256,6 +283,19 @@ impl<T: Send + 'static> JoinSet<T> {
         candidates.clear();
         self.scratch = candidates;
         Poll::Pending
+    }
+}
+
+/// On tokio: polls a new member's handle with its waker, so that it is queued when it
+/// finishes; its result if it has finished already (queued at once).
+#[inline(never)]
+fn register<T>(handle: &mut JoinHandle<T>, waker: &Waker) -> Option<Result<T, JoinError>> {
+    match Pin::new(handle).poll(&mut Context::from_waker(waker)) {
+        Poll::Ready(result) => {
+            waker.wake_by_ref();
+            Some(result)
+        }
+        Poll::Pending => None,
     }
 }
 

@@ -80,6 +80,8 @@ pub(crate) struct JoinState {
     returned: bool,
     joiner: Option<Waker>,
     handle_dropped: bool,
+    /// The join set (and key in it) the task belongs to, until it finishes.
+    member_of: Option<(u32, u64)>,
 }
 
 impl JoinState {
@@ -100,12 +102,16 @@ impl JoinState {
 /// a result that came too late (its drop may call back into the kernel).
 struct Finished {
     joiner: Option<Waker>,
+    member_of: Option<(u32, u64)>,
     unused: Option<Result<Output, JoinError>>,
 }
 
 impl Finished {
     fn run(self, kernel: &Kernel) {
         drop(self.unused);
+        if let Some((set, key)) = self.member_of {
+            kernel.join_set_member_finished(set, key);
+        }
         if let Some(joiner) = self.joiner {
             super::waker::wake_from_kernel(kernel, joiner);
         }
@@ -123,8 +129,19 @@ impl State {
         };
         Finished {
             joiner: join.joiner.take(),
+            member_of: join.member_of.take(),
             unused,
         }
+    }
+
+    /// Makes `task` member `key` of join set `set` (see `join_sets.rs`).
+    pub(crate) fn set_member_of(&mut self, task: TaskId, set: u32, key: u64) {
+        let join = &mut self.joins[task.index()];
+        debug_assert!(
+            join.result.is_none() && join.member_of.is_none(),
+            "a member joins its set when it is spawned"
+        );
+        join.member_of = Some((set, key));
     }
 }
 

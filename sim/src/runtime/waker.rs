@@ -131,6 +131,13 @@ pub(crate) fn release_own(kernel: &Kernel, waker: Waker, task: TaskId) {
     release(kernel, task);
 }
 
+/// Wakes one of `kernel`'s tasks (as `own_task` found it) by reference: what its waker's
+/// `wake_by_ref` would do, without finding the kernel again.
+#[inline]
+pub(crate) fn wake_own_by_ref(kernel: &Kernel, task: TaskId) {
+    kernel.woken.with(|woken| woken.push(task));
+}
+
 fn queue_and_release(kernel: &Kernel, waker: Waker, task: TaskId) {
     // The waker's count is released here, so it must not be dropped as well.
     std::mem::forget(waker);
