@@ -90,7 +90,7 @@ impl Kernel {
             state.ready.push(key);
             match &state.parent {
                 None => return,
-                // One of this run's tasks, the common case: queued below, no clone needed.
+                // One of this run's tasks, the common case: woken by reference, no clone.
                 Some(parent) => match waker::own_task(self, parent) {
                     Some(task) => {
                         drop(sets);
