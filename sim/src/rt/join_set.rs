@@ -194,7 +194,7 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let handle = spawn(name, future);
+        let mut handle = spawn(name, future);
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -207,7 +207,6 @@ impl<T: Send + 'static> JoinSet<T> {
         };
         let entry = &mut self.slots[slot as usize];
         let key = key(slot, entry.generation);
-        let mut handle = handle;
         let waker = self.notify.enrol(key, &handle);
         let early = waker.as_ref().and_then(|w| register(&mut handle, w));
         self.slots[slot as usize].member = Some(Member {

@@ -81,27 +81,22 @@ impl Kernel {
     /// Member `key` of `set` finished (the state is released): its key is queued and the
     /// set's waiter woken.
     pub(crate) fn join_set_member_finished(&self, set: u32, key: u64) {
-        let foreign = {
-            let mut sets = self.join_sets.borrow_mut();
-            let state = &mut sets.sets[set as usize];
-            if state.dropped {
-                return;
-            }
-            state.ready.push(key);
-            match &state.parent {
-                None => return,
-                // One of this run's tasks, the common case: woken by reference, no clone.
-                Some(parent) => match waker::own_task(self, parent) {
-                    Some(task) => {
-                        drop(sets);
-                        waker::wake_own_by_ref(self, task);
-                        return;
-                    }
-                    None => parent.clone(),
-                },
-            }
+        let mut sets = self.join_sets.borrow_mut();
+        let state = &mut sets.sets[set as usize];
+        if state.dropped {
+            return;
+        }
+        state.ready.push(key);
+        let Some(parent) = &state.parent else {
+            return;
         };
-        // A foreign waker runs with nothing of the kernel borrowed.
-        foreign.wake();
+        // One of this run's tasks (the common case) is woken by reference, with no clone; a
+        // foreign waker is cloned, and runs with nothing of the kernel borrowed.
+        let parent = waker::own_task(self, parent).ok_or_else(|| parent.clone());
+        drop(sets);
+        match parent {
+            Ok(task) => waker::wake_own_by_ref(self, task),
+            Err(foreign) => foreign.wake(),
+        }
     }
 }

@@ -139,10 +139,8 @@ pub(crate) fn wake_own_by_ref(kernel: &Kernel, task: TaskId) {
 }
 
 fn queue_and_release(kernel: &Kernel, waker: Waker, task: TaskId) {
-    // The waker's count is released here, so it must not be dropped as well.
-    std::mem::forget(waker);
-    kernel.woken.with(|woken| woken.push(task));
-    release(kernel, task);
+    wake_own_by_ref(kernel, task);
+    release_own(kernel, waker, task);
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
@@ -159,15 +157,13 @@ unsafe fn clone(data: *const ()) -> RawWaker {
 
 unsafe fn wake(data: *const ()) {
     with_run(data, |kernel, task| {
-        kernel.woken.with(|woken| woken.push(task));
+        wake_own_by_ref(kernel, task);
         release(kernel, task);
     });
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
-    with_run(data, |kernel, task| {
-        kernel.woken.with(|woken| woken.push(task))
-    });
+    with_run(data, wake_own_by_ref);
 }
 
 unsafe fn drop_waker(data: *const ()) {
