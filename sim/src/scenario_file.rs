@@ -60,10 +60,19 @@ fn fixed() -> String {
 }
 
 impl<W: DeserializeOwned + Default> ScenarioFile<W> {
-    /// Reads one file; the error names it.
+    /// Reads one file; the error names it (and the field, for a value out of range).
     pub fn read(path: &Path) -> Result<ScenarioFile<W>, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let file: ScenarioFile<W> =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if file.seeds == Some(0) {
+            // As the harness's loader says: a test over no seeds would pass having run nothing.
+            return Err(format!(
+                "{}: field `seeds`: a sweep of 0 seeds runs nothing: seeds must be at least 1",
+                path.display()
+            ));
+        }
+        Ok(file)
     }
 
     /// Every `*.toml` file of `dir`, sorted by name, with its file stem.
@@ -126,5 +135,33 @@ impl<W> ScenarioFile<W> {
             ..self.config(seed)
         };
         run::<S>(config, &self.workload, variant).expect("a known variant")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, seeds: u64) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("asynclife-scenario-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let path = dir.join(name);
+        let text = format!(
+            "subsystem = \"tasks\"\ndescription = \"d\"\nseeds = {seeds}\n[expect]\nverdict = \"pass\"\n"
+        );
+        std::fs::write(&path, text).expect("a writable temporary file");
+        path
+    }
+
+    #[test]
+    fn zero_seeds_is_refused_naming_the_file_and_the_field() {
+        let path = write("zero.toml", 0);
+        let error = ScenarioFile::<toml::Table>::read(&path).expect_err("0 seeds is refused");
+        assert!(error.starts_with(&path.display().to_string()), "{error}");
+        assert!(error.contains("`seeds`"), "{error}");
+        let path = write("one.toml", 1);
+        let file = ScenarioFile::<toml::Table>::read(&path).expect("1 seed is fine");
+        assert_eq!(file.seed_range(100), 0..1);
     }
 }
