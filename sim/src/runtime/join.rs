@@ -10,6 +10,7 @@ use crate::trace::TaskId;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -81,7 +82,29 @@ pub(crate) struct JoinState {
     joiner: Option<Waker>,
     handle_dropped: bool,
     /// The join set (and key in it) the task belongs to, until it finishes.
-    member_of: Option<(u32, u64)>,
+    member_of: Option<Membership>,
+}
+
+/// A join set member's set and key. The set is kept plus one, so that an
+/// `Option<Membership>` takes no more room than the pair (a join state fits in 64 bytes).
+#[derive(Clone, Copy)]
+struct Membership {
+    key: u64,
+    set_plus_one: NonZeroU32,
+}
+
+impl Membership {
+    fn new(set: u32, key: u64) -> Membership {
+        let set_plus_one = set
+            .checked_add(1)
+            .and_then(NonZeroU32::new)
+            .expect("fewer than 2^32 - 1 join sets in one run");
+        Membership { key, set_plus_one }
+    }
+
+    fn set(self) -> u32 {
+        self.set_plus_one.get() - 1
+    }
 }
 
 impl JoinState {
@@ -102,15 +125,15 @@ impl JoinState {
 /// a result that came too late (its drop may call back into the kernel).
 struct Finished {
     joiner: Option<Waker>,
-    member_of: Option<(u32, u64)>,
+    member_of: Option<Membership>,
     unused: Option<Result<Output, JoinError>>,
 }
 
 impl Finished {
     fn run(self, kernel: &Kernel) {
         drop(self.unused);
-        if let Some((set, key)) = self.member_of {
-            kernel.join_set_member_finished(set, key);
+        if let Some(member) = self.member_of {
+            kernel.join_set_member_finished(member.set(), member.key);
         }
         if let Some(joiner) = self.joiner {
             super::waker::wake_from_kernel(kernel, joiner);
@@ -141,7 +164,7 @@ impl State {
             join.result.is_none() && join.member_of.is_none(),
             "a member joins its set when it is spawned"
         );
-        join.member_of = Some((set, key));
+        join.member_of = Some(Membership::new(set, key));
     }
 }
 
@@ -296,5 +319,22 @@ impl<T> Drop for SimJoinHandle<T> {
                 kernel.drop_handle(task);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_membership_takes_the_room_of_its_pair_and_gives_back_what_it_was_given() {
+        assert_eq!(
+            std::mem::size_of::<Option<Membership>>(),
+            std::mem::size_of::<(u64, u32)>()
+        );
+        for (set, key) in [(0, 0), (7, u64::MAX), (u32::MAX - 1, 1 << 40)] {
+            let member = Membership::new(set, key);
+            assert_eq!((member.set(), member.key), (set, key));
+        }
     }
 }
