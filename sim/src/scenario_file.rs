@@ -163,5 +163,6 @@ mod tests {
         let path = write("one.toml", 1);
         let file = ScenarioFile::<toml::Table>::read(&path).expect("1 seed is fine");
         assert_eq!(file.seed_range(100), 0..1);
+        let _ = std::fs::remove_dir_all(path.parent().expect("the file's directory"));
     }
 }
