@@ -52,6 +52,6 @@ pub use check::{Violation, ViolationKind};
 pub use config::{millis, ConfigError, SimConfig, SimSection};
 pub use report::{Report, Stats, Verdict};
 pub use runtime::{JoinError, Policy, Schedule, Sim};
-pub use scenario_file::{scenario_paths, ExpectTable, ScenarioFile};
+pub use scenario_file::{scenario_paths, seeds_problem, ExpectTable, ScenarioFile};
 pub use time::Instant;
 pub use trace::Trace;

@@ -65,12 +65,8 @@ impl<W: DeserializeOwned + Default> ScenarioFile<W> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let file: ScenarioFile<W> =
             toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        if file.seeds == Some(0) {
-            // As the harness's loader says: a test over no seeds would pass having run nothing.
-            return Err(format!(
-                "{}: field `seeds`: a sweep of 0 seeds runs nothing: seeds must be at least 1",
-                path.display()
-            ));
+        if let Some(problem) = seeds_problem(file.seeds) {
+            return Err(format!("{}: field `seeds`: {problem}", path.display()));
         }
         Ok(file)
     }
@@ -92,6 +88,12 @@ impl<W: DeserializeOwned + Default> ScenarioFile<W> {
             })
             .collect()
     }
+}
+
+/// Why a scenario file's `seeds` is refused, if it is: a sweep of no seeds would pass having
+/// run nothing. The one rule for this reader and the harness's loader.
+pub fn seeds_problem(seeds: Option<u64>) -> Option<&'static str> {
+    (seeds == Some(0)).then_some("a sweep of 0 seeds runs nothing: seeds must be at least 1")
 }
 
 /// The paths of the `*.toml` files of `dir`, sorted.

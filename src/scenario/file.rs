@@ -151,13 +151,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> 
         .map_err(|e| workload_error(path, text, &e))?;
     check_faults(path, text, &raw.faults)?;
     let expect = check_expect(path, text, raw.expect)?;
-    if raw.seeds == Some(0) {
-        return Err(ScenarioError::new(
-            path,
-            "a sweep of 0 seeds runs nothing: seeds must be at least 1".to_string(),
-        )
-        .field("seeds")
-        .at_line(line_of_key(text, "seeds")));
+    if let Some(problem) = asynclife_sim::seeds_problem(raw.seeds) {
+        return Err(ScenarioError::new(path, problem.to_string())
+            .field("seeds")
+            .at_line(line_of_key(text, "seeds")));
     }
     let scenario = Scenario {
         path: path.to_path_buf(),
