@@ -6,3 +6,38 @@
 /// what a run leaves (pidclean's tombstones, with their scaled TTL) meets the next run's
 /// sessions, whose ids start afresh.
 pub const ASYNCLIFE_REDIS_URL: &str = "ASYNCLIFE_REDIS_URL";
+
+/// Run just this seed of every [`Check`](crate::Check) (madsim's `MADSIM_TEST_SEED`):
+/// `ASYNCLIFE_SEED=17 cargo test name`.
+pub const ASYNCLIFE_SEED: &str = "ASYNCLIFE_SEED";
+
+/// Run this many seeds in every [`Check`](crate::Check), whatever it asks for (madsim's
+/// `MADSIM_TEST_NUM`): `ASYNCLIFE_SEEDS=100000 cargo test name` for a long search.
+pub const ASYNCLIFE_SEEDS: &str = "ASYNCLIFE_SEEDS";
+
+/// Replay this failure file in the [`Check`](crate::Check) that wrote it: same seed, same
+/// schedule, same faults, and the trace hash compared. The `reproduce:` line of a failure
+/// sets it.
+pub const ASYNCLIFE_REPLAY: &str = "ASYNCLIFE_REPLAY";
+
+/// Where a [`Check`](crate::Check) writes its failure files (default: `asynclife/failures/`
+/// in the target directory of the test binary).
+pub const ASYNCLIFE_FAILURES_DIR: &str = "ASYNCLIFE_FAILURES_DIR";
+
+/// A variable's value parsed as `T`: `Ok(None)` when unset, an error naming the variable and
+/// the value when it does not parse.
+pub fn parsed<T>(name: &str) -> Result<Option<T>, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => Err(format!("{name}={v:?}: not UTF-8")),
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|e| format!("{name}={text:?}: {e}")),
+    }
+}

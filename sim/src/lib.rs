@@ -15,6 +15,8 @@
 //! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness, and
 //!   [`ScenarioFile`], its scenario files as its own tests read them;
 //! - [`real`]: real mode, the same code on real tokio with real processes and Redis;
+//! - [`explore`]: many seeds of a test's own code ([`Check`], [`check_random`],
+//!   [`check_pct`]), failure files, replay and shrink;
 //! - [`mod@env`]: the environment variables read.
 //!
 //! ```
@@ -37,6 +39,7 @@
 pub mod check;
 mod config;
 pub mod env;
+pub mod explore;
 pub mod fault;
 pub mod real;
 mod report;
@@ -50,6 +53,7 @@ pub mod world;
 
 pub use check::{Violation, ViolationKind};
 pub use config::{millis, ConfigError, SimConfig, SimSection};
+pub use explore::{check_pct, check_random, replay, Check};
 pub use report::{Report, Stats, Verdict};
 pub use runtime::{JoinError, Policy, Schedule, Sim};
 pub use scenario_file::{scenario_paths, seeds_problem, ExpectTable, ScenarioFile};

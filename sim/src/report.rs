@@ -3,9 +3,13 @@
 use crate::check::{Violation, ViolationKind};
 use crate::fault::FaultPlan;
 use crate::runtime::Schedule;
-use crate::trace::Trace;
+use crate::trace::{EventKind, Trace};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::time::Duration;
+
+/// How many trace events before the first violation a report shows.
+pub const CONTEXT_EVENTS: usize = 12;
 
 /// Pass, or fail with at least one violation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +46,12 @@ impl Stats {
 }
 
 /// Everything a run produced.
+///
+/// A failing run does not panic: look at the verdict, or call [`Report::assert_pass`], which
+/// panics with the whole report (seed, violations, the events before the first one).
+/// `Display` renders that report.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[must_use = "a run's failures are in its report: check it, e.g. with `assert_pass()`"]
 pub struct Report {
     /// The seed of the run.
     pub seed: u64,
@@ -74,5 +83,73 @@ impl Report {
     /// The first violation of this kind.
     pub fn first(&self, kind: &ViolationKind) -> Option<&Violation> {
         self.violations.iter().find(|v| &v.kind == kind)
+    }
+
+    /// Whether nothing fired.
+    pub fn passed(&self) -> bool {
+        self.verdict == Verdict::Pass
+    }
+
+    /// Panics with the whole report unless the run passed.
+    ///
+    /// ```should_panic
+    /// use asynclife_sim::{rt, Sim, SimConfig};
+    ///
+    /// Sim::new(SimConfig::with_seed(3))
+    ///     .run(|| async { assert_eq!(1 + 1, 3, "arithmetic") })
+    ///     .assert_pass(); // panics: "seed 3 failed ... [main-panicked] ... arithmetic"
+    /// ```
+    #[track_caller]
+    pub fn assert_pass(&self) {
+        if !self.passed() {
+            panic!("{self}");
+        }
+    }
+
+    /// The trace events that led to the first violation (at most [`CONTEXT_EVENTS`]), as a
+    /// trace of their own; empty when the trace was not recorded or nothing fired.
+    pub fn events_before_first_violation(&self) -> Trace {
+        let events = self.trace.events();
+        let first = events
+            .iter()
+            .position(|e| matches!(e.kind, EventKind::Violation { .. }))
+            .unwrap_or(events.len());
+        let from = first.saturating_sub(CONTEXT_EVENTS);
+        Trace::from_events(self.trace.tasks.clone(), events[from..first].to_vec())
+    }
+}
+
+/// The report a person reads: the outcome, every violation (with its task and where it was
+/// spawned), the events before the first one, and the trace's size and hash.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.verdict {
+            Verdict::Pass => writeln!(f, "seed {} passed", self.seed)?,
+            Verdict::Fail => writeln!(
+                f,
+                "seed {} failed with {} violation{}:",
+                self.seed,
+                self.violations.len(),
+                if self.violations.len() == 1 { "" } else { "s" }
+            )?,
+        }
+        for v in &self.violations {
+            writeln!(f, "  violation {v}")?;
+        }
+        let context = self.events_before_first_violation();
+        if context.event_count > 0 {
+            writeln!(f, "  last events before it (virtual time, task, event):")?;
+            for line in context.to_text().lines() {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        write!(
+            f,
+            "  trace: {} events, hash {:016x}; virtual time {:?}; {} steps",
+            self.trace.event_count,
+            self.trace_hash(),
+            self.stats.virtual_time(),
+            self.stats.steps
+        )
     }
 }

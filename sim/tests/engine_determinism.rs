@@ -75,7 +75,8 @@ fn same_instant_order(config: SimConfig) -> Vec<u32> {
             });
         }
         while set.join_next().await.is_some() {}
-    });
+    })
+    .assert_pass();
     let order = order.lock().unwrap().clone();
     order
 }

@@ -109,7 +109,8 @@ fn message_faults_come_back_to_the_caller() {
             let delivery = fault::delivery("bus.deliver").await.unwrap();
             out.lock().unwrap().push(delivery);
         }
-    });
+    })
+    .assert_pass();
     assert_eq!(
         *seen.lock().unwrap(),
         [

@@ -193,7 +193,8 @@ fn random_draws_repeat_for_a_seed_and_differ_across_seeds() {
             for _ in 0..8 {
                 o.lock().unwrap().push(rt::random_u64());
             }
-        });
+        })
+        .assert_pass();
         let v = out.lock().unwrap().clone();
         v
     };

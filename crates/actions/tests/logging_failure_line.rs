@@ -33,7 +33,8 @@ fn fail_once(variant: Variant) -> (ActionStatus, u64) {
         let status = contexts.snapshot("s").unwrap().recent_actions()[0].status;
         *seen.lock().unwrap() = Some((status, tracker.metrics()["audio"].failed));
         tracker.shutdown().await;
-    });
+    })
+    .assert_pass();
     let result = outcome.lock().unwrap().take();
     result.expect("the run reached its end")
 }

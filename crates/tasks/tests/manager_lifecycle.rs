@@ -2,7 +2,7 @@
 //! on real tokio at the end): outcomes recorded, cancellation at every stage, duplicates,
 //! the limit, wait_all, status, the monitor and a bounded shutdown.
 
-use asynclife_sim::{rt, Instant, Report, Sim, SimConfig, Verdict};
+use asynclife_sim::{rt, Instant, Sim, SimConfig};
 use asynclife_tasks::{
     Defect, ManagerConfig, Run, RunId, RunStatus, SpawnError, TaskManager, Variant,
 };
@@ -25,14 +25,12 @@ fn config(max_concurrent: usize) -> ManagerConfig {
     }
 }
 
-fn sim<F, Fut>(main: F) -> Report
+fn sim<F, Fut>(main: F)
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
-    let report = Sim::new(SimConfig::with_seed(11)).run(main);
-    assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.violations);
-    report
+    Sim::new(SimConfig::with_seed(11)).run(main).assert_pass();
 }
 
 fn status_of(manager: &TaskManager, id: &str) -> RunStatus {

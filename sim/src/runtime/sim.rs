@@ -71,6 +71,7 @@ impl Sim {
     /// Runs `main` as the main task until it returns and every task runnable at that instant
     /// has run, or until a bound, a deadlock or nothing left to run. Never panics because the
     /// code under test panicked: that becomes a violation.
+    /// The report is `#[must_use]`: a run that failed does not panic.
     #[track_caller]
     pub fn run<F, Fut>(self, main: F) -> Report
     where

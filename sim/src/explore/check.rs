@@ -1,0 +1,407 @@
+//! `Check`: many seeds of a test's simulation, the smallest failing one shrunk, written to a
+//! failure file, and reported with the line that replays it.
+
+use super::failure::{format_hash, Failure, FailureFileError};
+use super::files;
+use super::found::{Found, Replayed, ShrinkSummary};
+use super::origin::TestOrigin;
+use super::seeds;
+use super::shrink::{self, Candidates};
+use crate::config::SimConfig;
+use crate::env::{self, ASYNCLIFE_REPLAY, ASYNCLIFE_SEED, ASYNCLIFE_SEEDS};
+use crate::fault::FaultPlan;
+use crate::report::Report;
+use crate::runtime::{Policy, Sim};
+use std::future::Future;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How many seeds a check runs unless told otherwise.
+pub const DEFAULT_SEEDS: u64 = 100;
+
+/// Explores many seeds of a simulation from a test.
+///
+/// Each seed is one [`Sim`] run of the closure's future under the check's policy and faults.
+/// The check stops at the smallest failing seed, shrinks its schedule and fault plan, writes
+/// a failure file (atomically) and panics with the report: the seed, every violation with its
+/// task and spawn location, the last events before the first one, and a `reproduce:` line.
+///
+/// ```
+/// use asynclife_sim::{rt, Check, Policy};
+/// use std::time::Duration;
+///
+/// Check::new("two_workers_finish")
+///     .seeds(200)
+///     .policy(Policy::Pct { depth: 2 })
+///     .run(|| async {
+///         let a = rt::spawn("a", rt::sleep(Duration::from_millis(5)));
+///         let b = rt::spawn("b", rt::sleep(Duration::from_millis(7)));
+///         a.await.unwrap();
+///         b.await.unwrap();
+///     });
+/// ```
+///
+/// The environment steers it without code changes (see [`crate::env`]): `ASYNCLIFE_SEED=N`
+/// runs seed N alone, `ASYNCLIFE_SEEDS=N` runs N seeds, `ASYNCLIFE_REPLAY=FILE` replays a
+/// failure file bit for bit and checks its trace hash.
+#[derive(Clone, Debug)]
+pub struct Check {
+    name: String,
+    seeds: u64,
+    first_seed: u64,
+    config: SimConfig,
+    jobs: Option<usize>,
+    shrink: bool,
+    failures_dir: Option<PathBuf>,
+}
+
+/// What a passing check ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Passed {
+    /// The seeds run (all passed).
+    pub seeds: Range<u64>,
+    /// Set when the check replayed a failure file (`ASYNCLIFE_REPLAY`) that now passes.
+    pub replayed: Option<PathBuf>,
+}
+
+impl Check {
+    /// A check called `name` (it names the failure file): [`DEFAULT_SEEDS`] seeds from 0,
+    /// the random policy, no faults, the engine's default bounds.
+    pub fn new(name: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            seeds: DEFAULT_SEEDS,
+            first_seed: 0,
+            config: SimConfig::default(),
+            jobs: None,
+            shrink: true,
+            failures_dir: None,
+        }
+    }
+
+    /// Runs this many seeds (`ASYNCLIFE_SEEDS` overrides it).
+    pub fn seeds(mut self, count: u64) -> Check {
+        self.seeds = count;
+        self
+    }
+
+    /// Starts at this seed instead of 0.
+    pub fn first_seed(mut self, seed: u64) -> Check {
+        self.first_seed = seed;
+        self
+    }
+
+    /// The scheduling policy of every seed.
+    pub fn policy(mut self, policy: Policy) -> Check {
+        self.config.policy = policy;
+        self
+    }
+
+    /// The faults to inject (in swarm mode, each seed draws its own plan from it).
+    pub fn faults(mut self, plan: FaultPlan) -> Check {
+        self.config.faults = plan;
+        self
+    }
+
+    /// Every engine setting at once (its `seed` is ignored: the check sets it per run).
+    pub fn config(mut self, config: SimConfig) -> Check {
+        self.config = config;
+        self
+    }
+
+    /// The step bound of each run.
+    pub fn max_steps(mut self, steps: u64) -> Check {
+        self.config.max_steps = steps;
+        self
+    }
+
+    /// The virtual-time bound of each run.
+    pub fn max_virtual_time(mut self, bound: Duration) -> Check {
+        self.config.max_virtual_time = bound;
+        self
+    }
+
+    /// The blocked-executor threshold.
+    pub fn blocked_poll_threshold(mut self, threshold: Duration) -> Check {
+        self.config.blocked_poll_threshold = threshold;
+        self
+    }
+
+    /// Threads to run seeds on (default: the machine's cores). [`Check::run_local`] always
+    /// uses one.
+    pub fn jobs(mut self, jobs: usize) -> Check {
+        self.jobs = Some(jobs.max(1));
+        self
+    }
+
+    /// Whether to shrink the failing seed's schedule and fault plan (default: yes).
+    pub fn shrink(mut self, shrink: bool) -> Check {
+        self.shrink = shrink;
+        self
+    }
+
+    /// Where failure files go (default: `ASYNCLIFE_FAILURES_DIR`, else
+    /// `target/asynclife/failures/`).
+    pub fn failures_dir(mut self, dir: impl Into<PathBuf>) -> Check {
+        self.failures_dir = Some(dir.into());
+        self
+    }
+
+    /// Runs the seeds on every core; panics with the failure report at the smallest failing
+    /// seed. The closure makes one run's main future; it is called once per seed, on the
+    /// seed's thread.
+    #[track_caller]
+    pub fn run<F, Fut>(&self, test: F) -> Passed
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.try_run(test).unwrap_or_else(|found| panic!("{found}"))
+    }
+
+    /// As [`Check::run`], for a closure that cannot be shared between threads: one thread.
+    #[track_caller]
+    pub fn run_local<F, Fut>(&self, test: F) -> Passed
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.try_run_local(test)
+            .unwrap_or_else(|found| panic!("{found}"))
+    }
+
+    /// As [`Check::run`], returning the failure instead of panicking.
+    pub fn try_run<F, Fut>(&self, test: F) -> Result<Passed, Box<Found>>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let run = |config: SimConfig| Sim::new(config).run(&test);
+        let jobs = self.jobs.unwrap_or_else(default_jobs);
+        self.explore(&run, |range| {
+            seeds::first_failing(range, jobs, |seed| run(self.seed_config(seed)))
+        })
+    }
+
+    /// As [`Check::run_local`], returning the failure instead of panicking.
+    pub fn try_run_local<F, Fut>(&self, test: F) -> Result<Passed, Box<Found>>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let run = |config: SimConfig| Sim::new(config).run(&test);
+        self.explore(&run, |range| {
+            seeds::first_failing_here(range, |seed| run(self.seed_config(seed)))
+        })
+    }
+
+    /// The configuration of one seed.
+    fn seed_config(&self, seed: u64) -> SimConfig {
+        SimConfig {
+            seed,
+            ..self.config.clone()
+        }
+    }
+
+    /// The seeds to run: `ASYNCLIFE_SEED` alone, else `ASYNCLIFE_SEEDS` or the check's count.
+    fn seed_range(&self) -> Range<u64> {
+        let fail = |e: String| -> ! { panic!("check '{}': {e}", self.name) };
+        if let Some(seed) = env::parsed::<u64>(ASYNCLIFE_SEED).unwrap_or_else(|e| fail(e)) {
+            return seed..seed.saturating_add(1);
+        }
+        let count = env::parsed::<u64>(ASYNCLIFE_SEEDS)
+            .unwrap_or_else(|e| fail(e))
+            .unwrap_or(self.seeds);
+        let end = self.first_seed.checked_add(count).unwrap_or_else(|| {
+            fail(format!(
+                "{count} seeds from seed {} pass the last seed, {}",
+                self.first_seed,
+                u64::MAX
+            ))
+        });
+        self.first_seed..end
+    }
+
+    /// Replays `ASYNCLIFE_REPLAY`, or searches the seeds with `search`; shrinks and files
+    /// what fails.
+    fn explore(
+        &self,
+        run: &dyn Fn(SimConfig) -> Report,
+        search: impl FnOnce(Range<u64>) -> Option<Report>,
+    ) -> Result<Passed, Box<Found>> {
+        if let Err(e) = self.config.validate() {
+            panic!("check '{}': invalid configuration: {e}", self.name);
+        }
+        let origin = TestOrigin::current(&self.name);
+        if let Some(path) = std::env::var_os(ASYNCLIFE_REPLAY) {
+            let path = PathBuf::from(path);
+            let failure = Failure::read(&path).unwrap_or_else(|e| panic!("{ASYNCLIFE_REPLAY}: {e}"));
+            if failure.test.as_ref().is_some_and(|t| t.name == self.name) {
+                return self.replay(run, origin, path, failure);
+            }
+            eprintln!(
+                "check '{}': {ASYNCLIFE_REPLAY} is a failure of '{}', not of this check: \
+                 running this check's seeds as usual",
+                self.name,
+                failure.name()
+            );
+        }
+        let range = self.seed_range();
+        match search(range.clone()) {
+            None => Ok(Passed {
+                seeds: range,
+                replayed: None,
+            }),
+            Some(report) => Err(Box::new(self.file(run, origin, range, report))),
+        }
+    }
+
+    /// Shrinks a failing seed's run and writes its failure file.
+    fn file(
+        &self,
+        run: &dyn Fn(SimConfig) -> Report,
+        origin: TestOrigin,
+        seeds: Range<u64>,
+        report: Report,
+    ) -> Found {
+        let seed = report.seed;
+        let mut config = self.seed_config(seed);
+        config.faults = FaultPlan {
+            swarm: false,
+            ..report.fault_plan.clone()
+        };
+        let (config, report, shrunk) = match report.violations.first() {
+            Some(first) if self.shrink => {
+                let target = first.kind.clone();
+                let mut run_mut = |c: SimConfig| run(c);
+                let mut candidates = Candidates::new(target, &mut run_mut);
+                let rules_before = config.faults.len();
+                let (events_before, decisions_before) =
+                    (report.trace.event_count, report.schedule.len());
+                let (config, best) = shrink::shrink_faults(&mut candidates, config, report);
+                let (schedule, best) = shrink::shrink_schedule(&mut candidates, &config, best);
+                debug_assert_eq!(schedule, best.schedule);
+                let summary = ShrinkSummary {
+                    events: (events_before, best.trace.event_count),
+                    decisions: (decisions_before, schedule.len()),
+                    fault_rules: (rules_before, config.faults.len()),
+                    runs: candidates.runs,
+                };
+                (config, best, Some(summary))
+            }
+            _ => (config, report, None),
+        };
+        let mut failure = Failure::of_run(&config, &report);
+        failure.test = Some(origin.clone());
+        failure.trace = Some(report.trace.clone());
+        let dir = self.failures_dir.clone().unwrap_or_else(files::failures_dir);
+        let file = failure.write(&dir);
+        Found {
+            name: self.name.clone(),
+            policy: self.config.policy.clone(),
+            seeds,
+            report,
+            shrunk,
+            file,
+            origin,
+            replayed: None,
+        }
+    }
+
+    /// Replays a failure file of this check: passes if the bug is gone, else the report.
+    fn replay(
+        &self,
+        run: &dyn Fn(SimConfig) -> Report,
+        origin: TestOrigin,
+        path: PathBuf,
+        failure: Failure,
+    ) -> Result<Passed, Box<Found>> {
+        let report = run(failure.replay_config());
+        let hash = format_hash(report.trace_hash());
+        if report.passed() {
+            eprintln!(
+                "check '{}': {} now passes: the bug is fixed (trace hash {hash}, the file \
+                 recorded {})",
+                self.name,
+                path.display(),
+                failure.trace_hash
+            );
+            return Ok(Passed {
+                seeds: failure.seed..failure.seed.saturating_add(1),
+                replayed: Some(path),
+            });
+        }
+        Err(Box::new(Found {
+            name: self.name.clone(),
+            policy: failure.sim.policy.clone(),
+            seeds: failure.seed..failure.seed.saturating_add(1),
+            replayed: Some(Replayed {
+                bit_for_bit: hash == failure.trace_hash,
+                recorded_hash: failure.trace_hash.clone(),
+            }),
+            report,
+            shrunk: None,
+            file: Ok(path),
+            origin,
+        }))
+    }
+}
+
+/// The machine's cores, or one when that cannot be told.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs `seeds` random-policy seeds of `test` and panics at the first failure, as
+/// [`Check::run`] does (shuttle's `check_random`). The check is named after the test.
+#[track_caller]
+pub fn check_random<F, Fut>(test: F, seeds: u64) -> Passed
+where
+    F: Fn() -> Fut + Sync,
+    Fut: Future<Output = ()> + 'static,
+{
+    Check::new(current_test_name()).seeds(seeds).run(test)
+}
+
+/// Runs `seeds` PCT seeds of depth `depth` of `test` and panics at the first failure, as
+/// [`Check::run`] does (shuttle's `check_pct`). The check is named after the test.
+#[track_caller]
+pub fn check_pct<F, Fut>(test: F, seeds: u64, depth: u32) -> Passed
+where
+    F: Fn() -> Fut + Sync,
+    Fut: Future<Output = ()> + 'static,
+{
+    Check::new(current_test_name())
+        .seeds(seeds)
+        .policy(Policy::Pct { depth })
+        .run(test)
+}
+
+/// Replays a failure file of any check (shuttle's `replay`): its seed, schedule and faults,
+/// and panics with the report unless the run passes now. The file's trace hash is compared.
+#[track_caller]
+pub fn replay<F, Fut>(test: F, failure_file: impl Into<PathBuf>) -> Result<Passed, FailureFileError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let path = failure_file.into();
+    let failure = Failure::read(&path)?;
+    let check = Check::new(failure.name());
+    let run = |config: SimConfig| Sim::new(config).run(&test);
+    let origin = failure.test.clone().unwrap_or_else(|| TestOrigin::current(&check.name));
+    match check.replay(&run, origin, path, failure) {
+        Ok(passed) => Ok(passed),
+        Err(found) => panic!("{found}"),
+    }
+}
+
+/// The test running on this thread (libtest names its threads after the tests), or `check`.
+fn current_test_name() -> String {
+    let thread = std::thread::current();
+    match thread.name() {
+        Some(name) if name != "main" => name.rsplit("::").next().unwrap_or(name).to_string(),
+        _ => "check".to_string(),
+    }
+}

@@ -1,0 +1,100 @@
+//! Where a check's files go and how they are written: the failures folder, file names, and
+//! atomic writes.
+
+use crate::env::ASYNCLIFE_FAILURES_DIR;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, flushed to disk and
+/// renamed into place: whoever reads `path`, or kills the writer, sees the old file or the
+/// new one whole. Creates the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
+    let write = || -> std::io::Result<()> {
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        file.write_all(bytes)?;
+        file.as_file().sync_all()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|e| format!("{}: cannot write the file: {e}", path.display()))
+}
+
+/// `name` as a file name: letters, digits, `-`, `_` and `.` kept, anything else `_` (a test
+/// path's `::` among them).
+pub fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() {
+        "check".to_string()
+    } else {
+        stem
+    }
+}
+
+/// Where a check writes failure files: `ASYNCLIFE_FAILURES_DIR`, else `asynclife/failures`
+/// in the target directory the running test binary was built in (`target/debug/deps/x` ->
+/// `target/asynclife/failures`), else `target/asynclife/failures` here. Absolute when it can
+/// be, so that the reproduce line works from any folder.
+pub fn failures_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(ASYNCLIFE_FAILURES_DIR) {
+        return absolute(PathBuf::from(dir));
+    }
+    let target = std::env::current_exe().ok().and_then(|exe| {
+        // target/<profile>/deps/<binary>, or target/<triple>/<profile>/deps/<binary>.
+        exe.ancestors()
+            .find(|dir| dir.file_name().is_some_and(|n| n == "target"))
+            .map(Path::to_path_buf)
+    });
+    absolute(target.unwrap_or_else(|| PathBuf::from("target"))).join("asynclife/failures")
+}
+
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_keep_names_and_replace_separators() {
+        assert_eq!(file_stem("tests::shutdown_drains"), "tests__shutdown_drains");
+        assert_eq!(file_stem("retry-storm.v2"), "retry-storm.v2");
+        assert_eq!(file_stem("a/b c"), "a_b_c");
+        assert_eq!(file_stem(""), "check");
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_whole_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/f.json");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let entries = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(entries, 1, "only the file itself is left");
+    }
+
+    #[test]
+    fn an_unwritable_folder_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, b"x").unwrap();
+        let err = write_atomically(&blocker.join("f.json"), b"x").unwrap_err();
+        assert!(err.contains("cannot create the directory"), "{err}");
+    }
+}
