@@ -65,18 +65,19 @@ fn a_trace_without_recorded_events_has_the_same_hash() {
 fn same_instant_order(config: SimConfig) -> Vec<u32> {
     let order = Arc::new(Mutex::new(Vec::new()));
     let seen = order.clone();
-    Sim::new(config).run(move || async move {
-        let mut set = rt::JoinSet::new();
-        for i in 0..4u32 {
-            let seen = seen.clone();
-            set.spawn(format!("t{i}"), async move {
-                rt::sleep(Duration::from_millis(10)).await;
-                seen.lock().unwrap().push(i);
-            });
-        }
-        while set.join_next().await.is_some() {}
-    })
-    .assert_pass();
+    Sim::new(config)
+        .run(move || async move {
+            let mut set = rt::JoinSet::new();
+            for i in 0..4u32 {
+                let seen = seen.clone();
+                set.spawn(format!("t{i}"), async move {
+                    rt::sleep(Duration::from_millis(10)).await;
+                    seen.lock().unwrap().push(i);
+                });
+            }
+            while set.join_next().await.is_some() {}
+        })
+        .assert_pass();
     let order = order.lock().unwrap().clone();
     order
 }

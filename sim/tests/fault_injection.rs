@@ -104,13 +104,14 @@ fn message_faults_come_back_to_the_caller() {
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
     let out = seen.clone();
-    Sim::new(config(1, rules)).run(move || async move {
-        for _ in 0..4 {
-            let delivery = fault::delivery("bus.deliver").await.unwrap();
-            out.lock().unwrap().push(delivery);
-        }
-    })
-    .assert_pass();
+    Sim::new(config(1, rules))
+        .run(move || async move {
+            for _ in 0..4 {
+                let delivery = fault::delivery("bus.deliver").await.unwrap();
+                out.lock().unwrap().push(delivery);
+            }
+        })
+        .assert_pass();
     assert_eq!(
         *seen.lock().unwrap(),
         [

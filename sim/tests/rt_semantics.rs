@@ -189,12 +189,13 @@ fn random_draws_repeat_for_a_seed_and_differ_across_seeds() {
     let draw = |seed| {
         let out = Arc::new(Mutex::new(Vec::new()));
         let o = out.clone();
-        Sim::new(SimConfig::with_seed(seed)).run(move || async move {
-            for _ in 0..8 {
-                o.lock().unwrap().push(rt::random_u64());
-            }
-        })
-        .assert_pass();
+        Sim::new(SimConfig::with_seed(seed))
+            .run(move || async move {
+                for _ in 0..8 {
+                    o.lock().unwrap().push(rt::random_u64());
+                }
+            })
+            .assert_pass();
         let v = out.lock().unwrap().clone();
         v
     };

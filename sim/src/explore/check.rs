@@ -14,6 +14,7 @@ use crate::report::Report;
 use crate::runtime::{Policy, Sim};
 use std::future::Future;
 use std::ops::Range;
+use std::panic::Location;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -157,7 +158,10 @@ impl Check {
         F: Fn() -> Fut + Sync,
         Fut: Future<Output = ()> + 'static,
     {
-        self.try_run(test).unwrap_or_else(|found| panic!("{found}"))
+        match self.try_run(test) {
+            Ok(passed) => passed,
+            Err(found) => panic!("{found}"),
+        }
     }
 
     /// As [`Check::run`], for a closure that cannot be shared between threads: one thread.
@@ -167,17 +171,21 @@ impl Check {
         F: Fn() -> Fut,
         Fut: Future<Output = ()> + 'static,
     {
-        self.try_run_local(test)
-            .unwrap_or_else(|found| panic!("{found}"))
+        match self.try_run_local(test) {
+            Ok(passed) => passed,
+            Err(found) => panic!("{found}"),
+        }
     }
 
     /// As [`Check::run`], returning the failure instead of panicking.
+    #[track_caller]
     pub fn try_run<F, Fut>(&self, test: F) -> Result<Passed, Box<Found>>
     where
         F: Fn() -> Fut + Sync,
         Fut: Future<Output = ()> + 'static,
     {
-        let run = |config: SimConfig| Sim::new(config).run(&test);
+        let caller = Location::caller();
+        let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         let jobs = self.jobs.unwrap_or_else(default_jobs);
         self.explore(&run, |range| {
             seeds::first_failing(range, jobs, |seed| run(self.seed_config(seed)))
@@ -185,12 +193,14 @@ impl Check {
     }
 
     /// As [`Check::run_local`], returning the failure instead of panicking.
+    #[track_caller]
     pub fn try_run_local<F, Fut>(&self, test: F) -> Result<Passed, Box<Found>>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = ()> + 'static,
     {
-        let run = |config: SimConfig| Sim::new(config).run(&test);
+        let caller = Location::caller();
+        let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         self.explore(&run, |range| {
             seeds::first_failing_here(range, |seed| run(self.seed_config(seed)))
         })
@@ -236,7 +246,8 @@ impl Check {
         let origin = TestOrigin::current(&self.name);
         if let Some(path) = std::env::var_os(ASYNCLIFE_REPLAY) {
             let path = PathBuf::from(path);
-            let failure = Failure::read(&path).unwrap_or_else(|e| panic!("{ASYNCLIFE_REPLAY}: {e}"));
+            let failure =
+                Failure::read(&path).unwrap_or_else(|e| panic!("{ASYNCLIFE_REPLAY}: {e}"));
             if failure.test.as_ref().is_some_and(|t| t.name == self.name) {
                 return self.replay(run, origin, path, failure);
             }
@@ -280,22 +291,30 @@ impl Check {
                 let (events_before, decisions_before) =
                     (report.trace.event_count, report.schedule.len());
                 let (config, best) = shrink::shrink_faults(&mut candidates, config, report);
+                // The shrunk schedule is a prefix: replayed, then first runnable first past
+                // its end, it gives `best` (whose own record also lists the choices after it).
                 let (schedule, best) = shrink::shrink_schedule(&mut candidates, &config, best);
-                debug_assert_eq!(schedule, best.schedule);
                 let summary = ShrinkSummary {
                     events: (events_before, best.trace.event_count),
                     decisions: (decisions_before, schedule.len()),
                     fault_rules: (rules_before, config.faults.len()),
                     runs: candidates.runs,
                 };
-                (config, best, Some(summary))
+                (config, best, Some((summary, schedule)))
             }
             _ => (config, report, None),
         };
         let mut failure = Failure::of_run(&config, &report);
+        let shrunk = shrunk.map(|(summary, schedule)| {
+            failure.schedule = schedule;
+            summary
+        });
         failure.test = Some(origin.clone());
         failure.trace = Some(report.trace.clone());
-        let dir = self.failures_dir.clone().unwrap_or_else(files::failures_dir);
+        let dir = self
+            .failures_dir
+            .clone()
+            .unwrap_or_else(files::failures_dir);
         let file = failure.write(&dir);
         Found {
             name: self.name.clone(),
@@ -389,8 +408,12 @@ where
     let path = failure_file.into();
     let failure = Failure::read(&path)?;
     let check = Check::new(failure.name());
-    let run = |config: SimConfig| Sim::new(config).run(&test);
-    let origin = failure.test.clone().unwrap_or_else(|| TestOrigin::current(&check.name));
+    let caller = Location::caller();
+    let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
+    let origin = failure
+        .test
+        .clone()
+        .unwrap_or_else(|| TestOrigin::current(&check.name));
     match check.replay(&run, origin, path, failure) {
         Ok(passed) => Ok(passed),
         Err(found) => panic!("{found}"),

@@ -72,7 +72,10 @@ mod tests {
 
     #[test]
     fn file_stems_keep_names_and_replace_separators() {
-        assert_eq!(file_stem("tests::shutdown_drains"), "tests__shutdown_drains");
+        assert_eq!(
+            file_stem("tests::shutdown_drains"),
+            "tests__shutdown_drains"
+        );
         assert_eq!(file_stem("retry-storm.v2"), "retry-storm.v2");
         assert_eq!(file_stem("a/b c"), "a_b_c");
         assert_eq!(file_stem(""), "check");

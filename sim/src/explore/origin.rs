@@ -16,6 +16,9 @@ pub struct TestOrigin {
     /// The package whose test it is, when it was known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
+    /// The cargo target the test binary is (`--lib`, `--test NAME`), when it was known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 impl TestOrigin {
@@ -27,10 +30,15 @@ impl TestOrigin {
             .name()
             .filter(|n| *n != "main" && !n.is_empty())
             .map(str::to_string);
+        let package = std::env::var("CARGO_PKG_NAME").ok();
+        let target = test_path
+            .as_ref()
+            .and_then(|_| cargo_target(package.as_deref()));
         TestOrigin {
             name: name.to_string(),
             test_path,
-            package: std::env::var("CARGO_PKG_NAME").ok(),
+            package,
+            target,
         }
     }
 
@@ -42,8 +50,13 @@ impl TestOrigin {
             .as_ref()
             .map(|p| format!(" -p {p}"))
             .unwrap_or_default();
+        let target = self
+            .target
+            .as_ref()
+            .map(|t| format!(" {t}"))
+            .unwrap_or_default();
         match &self.test_path {
-            Some(path) => format!("cargo test{package} {path} -- --exact"),
+            Some(path) => format!("cargo test{package}{target} {path} -- --exact"),
             None => format!("cargo test{package} {}", self.name),
         }
     }
@@ -60,6 +73,23 @@ impl TestOrigin {
     /// The line that runs seed `seed` alone in this test, with the check's own policy.
     pub fn seed_line(&self, seed: u64) -> String {
         format!("{ASYNCLIFE_SEED}={seed} {}", self.cargo_test())
+    }
+}
+
+/// The cargo target of the running test binary: cargo names it `NAME-HASH`, where NAME is
+/// the package's library (`--lib`) or an integration test (`--test NAME`).
+fn cargo_target(package: Option<&str>) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_str()?;
+    let (name, hash) = stem.rsplit_once('-')?;
+    if hash.len() != 16 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let library = package.map(|p| p.replace('-', "_"));
+    if library.as_deref() == Some(name) {
+        Some("--lib".to_string())
+    } else {
+        Some(format!("--test {name}"))
     }
 }
 
@@ -83,15 +113,25 @@ mod tests {
             name: "shutdown".into(),
             test_path: Some("tests::shutdown".into()),
             package: Some("webhooks".into()),
+            target: Some("--test dispatch".into()),
         };
         assert_eq!(
             origin.replay_line(Path::new("/t/a b.json")),
-            "ASYNCLIFE_REPLAY='/t/a b.json' cargo test -p webhooks tests::shutdown -- --exact"
+            "ASYNCLIFE_REPLAY='/t/a b.json' cargo test -p webhooks --test dispatch \
+             tests::shutdown -- --exact"
         );
         assert_eq!(
             origin.seed_line(17),
-            "ASYNCLIFE_SEED=17 cargo test -p webhooks tests::shutdown -- --exact"
+            "ASYNCLIFE_SEED=17 cargo test -p webhooks --test dispatch tests::shutdown -- --exact"
         );
+    }
+
+    #[test]
+    fn this_unit_test_binary_is_the_library() {
+        let origin = TestOrigin::current("x");
+        if origin.test_path.is_some() && origin.package.is_some() {
+            assert_eq!(origin.target.as_deref(), Some("--lib"));
+        }
     }
 
     #[test]
@@ -100,6 +140,7 @@ mod tests {
             name: "shutdown".into(),
             test_path: None,
             package: None,
+            target: None,
         };
         assert_eq!(origin.cargo_test(), "cargo test shutdown");
     }

@@ -34,7 +34,9 @@ pub fn first_failing(
         for _ in 0..jobs {
             scope.spawn(|| loop {
                 let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed >= seeds.end || seed < seeds.start || seed > stop_above.load(Ordering::Relaxed)
+                if seed >= seeds.end
+                    || seed < seeds.start
+                    || seed > stop_above.load(Ordering::Relaxed)
                 {
                     return;
                 }
@@ -50,7 +52,9 @@ pub fn first_failing(
             });
         }
     });
-    smallest.into_inner().expect("no worker panicked holding it")
+    smallest
+        .into_inner()
+        .expect("no worker panicked holding it")
 }
 
 #[cfg(test)]

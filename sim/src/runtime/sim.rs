@@ -78,6 +78,15 @@ impl Sim {
         F: FnOnce() -> Fut,
         Fut: Future<Output = ()> + 'static,
     {
+        self.run_at(Location::caller(), main)
+    }
+
+    /// As [`Sim::run`], with the main task's spawn location given (a check's caller).
+    pub(crate) fn run_at<F, Fut>(self, location: &'static Location<'static>, main: F) -> Report
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
         panic::install_quiet_hook();
         let seed = self.config.seed;
         let kernel = Rc::new(Kernel::new(self.config));
@@ -85,7 +94,7 @@ impl Sim {
         let future = main();
         // The main task has no handle: its end is its slot's `done`, a panic in it a violation.
         let wrapped = TaskFuture::new(future);
-        kernel.spawn("main".into(), Location::caller(), wrapped);
+        kernel.spawn("main".into(), location, wrapped);
         let end = drive(&kernel);
         end_checks(&kernel, end);
         teardown(&kernel);
