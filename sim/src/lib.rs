@@ -51,6 +51,7 @@ pub mod time;
 pub mod trace;
 pub mod world;
 
+pub use asynclife_sim_macros::test;
 pub use check::{Violation, ViolationKind};
 pub use config::{millis, ConfigError, SimConfig, SimSection};
 pub use explore::{check_pct, check_random, replay, Check};

@@ -1,0 +1,156 @@
+//! `#[asynclife_sim::test]`: an `async fn` test whose body runs under the engine over many
+//! seeds, as a [`Check`](../asynclife_sim/explore/struct.Check.html) (re-exported by
+//! `asynclife-sim`; use it from there).
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as Tokens};
+use quote::{quote, quote_spanned};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
+
+/// Turns `async fn name() { body }` into a `#[test]` that runs `body` as the main task of
+/// many simulations, one per seed, and panics with the failure report (seed, violations,
+/// the events before them, a `reproduce:` line) at the smallest failing seed.
+///
+/// Options, all optional: `seeds = 500` (default 100; `ASYNCLIFE_SEEDS` overrides),
+/// `first_seed = 0`, `policy = "random" | "pct" | "fifo"`, `depth = 3` (PCT's bug depth),
+/// `faults = EXPR` (a `FaultPlan`), `max_steps = N`, `max_virtual_time_ms = N`,
+/// `blocked_poll_threshold_ms = N`, `jobs = N`, `shrink = false`, `local = true` (one
+/// thread, for a body that captures what cannot cross threads).
+///
+/// ```ignore
+/// #[asynclife_sim::test(seeds = 500, policy = "pct")]
+/// async fn shutdown_drains_the_queue() {
+///     let service = Service::start();
+///     service.shutdown().await;
+///     assert!(service.queue_is_empty());
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(args.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
+    let function: ItemFn = syn::parse2(item)?;
+    let sig = &function.sig;
+    if sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            "#[asynclife_sim::test] goes on an `async fn`",
+        ));
+    }
+    if !sig.inputs.is_empty() {
+        return Err(syn::Error::new(
+            sig.inputs.span(),
+            "#[asynclife_sim::test] takes a function without arguments",
+        ));
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        return Err(syn::Error::new(
+            ty.span(),
+            "#[asynclife_sim::test] takes a function that returns `()`: assert inside it",
+        ));
+    }
+    let options = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
+    let mut builder = Vec::new();
+    let (mut policy, mut depth, mut local) = (None, None, false);
+    for option in &options {
+        let key = option
+            .path
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        let value = &option.value;
+        let span = option.span();
+        match key.as_str() {
+            "seeds" | "first_seed" | "max_steps" | "jobs" | "shrink" | "faults" => {
+                let method = syn::Ident::new(&key, Span::call_site());
+                builder.push(quote_spanned!(span=> .#method(#value)));
+            }
+            "max_virtual_time_ms" | "blocked_poll_threshold_ms" => {
+                let method = syn::Ident::new(key.trim_end_matches("_ms"), Span::call_site());
+                builder.push(quote_spanned!(span=>
+                    .#method(::std::time::Duration::from_millis(#value))));
+            }
+            "policy" => policy = Some(string(value)?),
+            "depth" => depth = Some(value.clone()),
+            "local" => local = boolean(value)?,
+            _ => {
+                return Err(syn::Error::new(
+                    option.path.span(),
+                    format!(
+                        "unknown option `{key}` (known: seeds, first_seed, policy, depth, \
+                         faults, max_steps, max_virtual_time_ms, blocked_poll_threshold_ms, \
+                         jobs, shrink, local)"
+                    ),
+                ))
+            }
+        }
+    }
+    let (name_of_policy, policy_span) = policy.unwrap_or(("random".to_string(), Span::call_site()));
+    match (name_of_policy.as_str(), depth) {
+        ("random", None) => {}
+        ("fifo", None) => builder.push(quote!(.policy(::asynclife_sim::Policy::Fifo))),
+        ("pct", depth) => {
+            let depth = depth.unwrap_or_else(|| syn::parse_quote!(3));
+            builder.push(quote!(.policy(::asynclife_sim::Policy::Pct { depth: #depth })));
+        }
+        ("random" | "fifo", Some(depth)) => {
+            return Err(syn::Error::new(
+                depth.span(),
+                "`depth` is for `policy = \"pct\"`",
+            ))
+        }
+        (other, _) => {
+            return Err(syn::Error::new(
+                policy_span,
+                format!("unknown policy \"{other}\" (known: random, pct, fifo)"),
+            ))
+        }
+    }
+    let attrs = &function.attrs;
+    let vis = &function.vis;
+    let name = &sig.ident;
+    let body = &function.block;
+    let run = if local {
+        quote!(run_local)
+    } else {
+        quote!(run)
+    };
+    Ok(quote! {
+        #[::core::prelude::v1::test]
+        #(#attrs)*
+        #vis fn #name() {
+            let _ = ::asynclife_sim::Check::new(stringify!(#name))
+                #(#builder)*
+                .#run(|| async #body);
+        }
+    })
+}
+
+fn string(value: &Expr) -> syn::Result<(String, Span)> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok((s.value(), s.span())),
+        _ => Err(syn::Error::new(
+            value.span(),
+            "expected a string, e.g. \"pct\"",
+        )),
+    }
+}
+
+fn boolean(value: &Expr) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        _ => Err(syn::Error::new(value.span(), "expected `true` or `false`")),
+    }
+}
