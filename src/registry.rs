@@ -1,5 +1,9 @@
 //! The registry of subsystems: from a scenario's `subsystem = ".."` to the code that runs it.
-//! Adding a subsystem is one line in [`all`].
+//!
+//! Any crate registers its own [`Subsystem`] impls with [`register`] and hands the list to
+//! [`crate::cli::main`] or to the library functions that read scenario files; the
+//! `asynclife` binary registers the four reference subsystems the same way
+//! (`crate::reference`).
 
 use asynclife_sim::real::{self, RealConfig, RealReport};
 use asynclife_sim::subsystem::{self, Subsystem, UnknownVariant, VariantInfo};
@@ -36,7 +40,51 @@ pub trait Registered: Sync {
     ) -> Result<RealReport, String>;
 }
 
+/// A subsystem, as the registry holds it.
 struct Entry<S>(PhantomData<fn() -> S>);
+
+/// `S`, ready for a registry: `asynclife::cli::main(&[register::<MyService>()])`.
+pub const fn register<S: Subsystem>() -> &'static dyn Registered {
+    &Entry::<S>(PhantomData)
+}
+
+/// The subsystems a CLI or a loader knows, by name.
+#[derive(Clone, Copy)]
+pub struct Registry<'a> {
+    subsystems: &'a [&'static dyn Registered],
+}
+
+impl<'a> Registry<'a> {
+    /// A registry of these subsystems.
+    ///
+    /// # Panics
+    /// If two have the same name (a scenario could not say which it means).
+    pub fn new(subsystems: &'a [&'static dyn Registered]) -> Registry<'a> {
+        for (i, s) in subsystems.iter().enumerate() {
+            assert!(
+                subsystems[..i].iter().all(|o| o.name() != s.name()),
+                "two subsystems are called '{}'",
+                s.name()
+            );
+        }
+        Registry { subsystems }
+    }
+
+    /// Every subsystem, in the order given.
+    pub fn all(&self) -> &'a [&'static dyn Registered] {
+        self.subsystems
+    }
+
+    /// The subsystem named `name`.
+    pub fn find(&self, name: &str) -> Option<&'static dyn Registered> {
+        self.subsystems.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// The names of every subsystem.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.subsystems.iter().map(|s| s.name()).collect()
+    }
+}
 
 impl<S: Subsystem> Registered for Entry<S> {
     fn name(&self) -> &'static str {
@@ -96,23 +144,4 @@ impl<S: Subsystem> Registered for Entry<S> {
         let variant = variant.to_string();
         real::run(config, move || S::main(workload, &variant)).map_err(|e| e.to_string())
     }
-}
-
-/// Every registered subsystem, in catalogue order.
-pub fn all() -> Vec<&'static dyn Registered> {
-    static ACTIONS: Entry<asynclife_actions::Actions> = Entry(PhantomData);
-    static PIDCLEAN: Entry<asynclife_pidclean::PidClean> = Entry(PhantomData);
-    static TASKS: Entry<asynclife_tasks::Tasks> = Entry(PhantomData);
-    static RAG: Entry<asynclife_rag::Rag> = Entry(PhantomData);
-    vec![&ACTIONS, &PIDCLEAN, &TASKS, &RAG]
-}
-
-/// The subsystem named `name`.
-pub fn find(name: &str) -> Option<&'static dyn Registered> {
-    all().into_iter().find(|s| s.name() == name)
-}
-
-/// The names of every subsystem.
-pub fn names() -> Vec<&'static str> {
-    all().into_iter().map(|s| s.name()).collect()
 }

@@ -2,7 +2,7 @@
 //! defect (and `as-documented`) must be caught by its designated invariant; `fixed` must
 //! raise no alarm at all.
 
-use crate::registry::{self, Registered};
+use crate::registry::{Registered, Registry};
 use crate::scenario::Scenario;
 use asynclife_sim::subsystem::FIXED;
 use serde::Serialize;
@@ -39,10 +39,11 @@ impl ZooRow {
     }
 }
 
-/// Runs the zoo with `seeds` seeds per (variant, scenario), over `scenarios`.
-pub fn run(scenarios: &[Scenario], seeds: u64) -> Vec<ZooRow> {
+/// Runs the zoo of `registry`'s subsystems with `seeds` seeds per (variant, scenario), over
+/// `scenarios`.
+pub fn run(registry: Registry<'_>, scenarios: &[Scenario], seeds: u64) -> Vec<ZooRow> {
     let mut rows = Vec::new();
-    for subsystem in registry::all() {
+    for &subsystem in registry.all() {
         let own: Vec<&Scenario> = scenarios
             .iter()
             .filter(|s| s.subsystem == subsystem.name())

@@ -2,8 +2,8 @@
 //! that reproduces it; replay reproduces it bit for bit; shrink makes it smaller and it still
 //! replays; the shrunk scenario file runs; the trace renders. Exit codes: 1 for findings.
 
-use asynclife::failure::{format_hash, Failure};
-use asynclife::registry;
+use asynclife::failure::format_hash;
+use asynclife::reference;
 use asynclife::shrink::shrink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -95,10 +95,12 @@ fn sweep_finds_replay_reproduces_shrink_minimises_and_trace_renders() {
 
 #[test]
 fn shrinking_keeps_the_violation_and_never_grows_the_run() {
-    let scenario =
-        asynclife::scenario::load(Path::new("scenarios/pidclean/concurrent-ends-health.toml"))
-            .unwrap();
-    let subsystem = registry::find("pidclean").unwrap();
+    let scenario = asynclife::scenario::load(
+        Path::new("scenarios/pidclean/concurrent-ends-health.toml"),
+        reference::registry(),
+    )
+    .unwrap();
+    let subsystem = reference::registry().find("pidclean").unwrap();
     let config = scenario.sim_config(3);
     let report = subsystem
         .run(config.clone(), &scenario.workload, "serial-cleanup")
@@ -107,7 +109,7 @@ fn shrinking_keeps_the_violation_and_never_grows_the_run() {
         !report.violations.is_empty(),
         "serial-cleanup shows on this scenario"
     );
-    let failure = Failure::new(&scenario, "serial-cleanup", &config, &report);
+    let failure = asynclife::failure::of_scenario(&scenario, "serial-cleanup", &config, &report);
     let shrunk = shrink(&failure, subsystem).unwrap();
     assert_eq!(
         shrunk.failure.violations[0].kind,
@@ -136,7 +138,11 @@ fn zoo_reports_every_defect_detected_and_no_false_alarm() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let variants: usize = registry::all().iter().map(|s| s.variants().len()).sum();
+    let variants: usize = reference::registry()
+        .all()
+        .iter()
+        .map(|s| s.variants().len())
+        .sum();
     assert_eq!(rows.len(), variants);
     for row in &rows {
         for key in [

@@ -8,6 +8,7 @@
 //! second of wall clock each. Without `redis-server` on the PATH the Redis runs are skipped,
 //! and the test says so; `.ci/run` installs it.
 
+use asynclife::reference;
 use asynclife::scenario;
 use asynclife_pidclean::{run_workload, PidSource, SessionId, Variant, Workload, WorkloadReport};
 use asynclife_sim::real::{self, RealConfig, RealReport, RedisServer};
@@ -111,7 +112,7 @@ fn scenario_workload(name: &str) -> Workload {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios/pidclean")
         .join(format!("{name}.toml"));
-    let scenario = scenario::load(&path).expect("the scenario file loads");
+    let scenario = scenario::load(&path, reference::registry()).expect("the scenario file loads");
     serde_json::from_value(scenario.workload).expect("a pidclean workload")
 }
 

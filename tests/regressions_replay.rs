@@ -2,7 +2,7 @@
 //! hash and its recorded violations.
 
 use asynclife::failure::{format_hash, Failure};
-use asynclife::registry;
+use asynclife::reference;
 use std::path::Path;
 
 #[test]
@@ -16,10 +16,17 @@ fn every_regression_failure_file_replays_bit_for_bit() {
     let mut problems = Vec::new();
     for path in &files {
         let failure = Failure::read(path).unwrap_or_else(|e| panic!("{e}"));
-        let subsystem = registry::find(&failure.subsystem)
+        let subsystem = failure
+            .subsystem
+            .as_deref()
+            .and_then(|name| reference::registry().find(name))
             .unwrap_or_else(|| panic!("{}: unknown subsystem", path.display()));
+        let variant = failure
+            .variant
+            .as_deref()
+            .expect("a scenario's failure has a variant");
         let report = subsystem
-            .run(failure.replay_config(), &failure.workload, &failure.variant)
+            .run(failure.replay_config(), &failure.workload, variant)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let hash = format_hash(report.trace_hash());
         if hash != failure.trace_hash {

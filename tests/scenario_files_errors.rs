@@ -1,6 +1,7 @@
 //! Malformed scenario files: each gets an error that names the file, the line and the field,
 //! and nothing runs (the CLI exits with code 2).
 
+use asynclife::reference;
 use asynclife::scenario::{self, ScenarioError};
 use std::path::PathBuf;
 use std::process::Command;
@@ -33,7 +34,7 @@ fn load(name: &str, text: &str) -> (PathBuf, Result<scenario::Scenario, Scenario
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
-    let result = scenario::load(&path);
+    let result = scenario::load(&path, reference::registry());
     (path, result)
 }
 

@@ -8,7 +8,7 @@
 //! the text so that a snapshot stays readable.
 
 use asynclife::failure::format_hash;
-use asynclife::registry;
+use asynclife::reference;
 use asynclife::scenario;
 use asynclife_sim::trace::EventKind;
 use asynclife_sim::Trace;
@@ -42,9 +42,12 @@ fn lifecycle_view(trace: &Trace) -> String {
 
 #[test]
 fn every_scenario_has_a_reviewed_canonical_trace() {
-    let scenarios = scenario::load_dir(Path::new("scenarios")).expect("every scenario file loads");
+    let scenarios = scenario::load_dir(Path::new("scenarios"), reference::registry())
+        .expect("every scenario file loads");
     for s in &scenarios {
-        let subsystem = registry::find(&s.subsystem).expect("checked when loaded");
+        let subsystem = reference::registry()
+            .find(&s.subsystem)
+            .expect("checked when loaded");
         let config = s.sim_config(s.first_seed);
         let report = subsystem.run(config, &s.workload, &s.variant).unwrap();
         let name = format!("{}__{}", s.subsystem, s.name());

@@ -1,18 +1,21 @@
 //! Every scenario file over its default seed count: each outcome must match its `[expect]`
 //! (and a scenario that expects a failure must see it). This is the CI form of the main job.
 
-use asynclife::registry;
+use asynclife::reference;
 use asynclife::scenario::{self, Expect};
 use asynclife::sweep::{sweep, SweepOptions};
 use std::path::Path;
 
 #[test]
 fn every_scenario_meets_its_expectation_over_its_default_seeds() {
-    let scenarios = scenario::load_dir(Path::new("scenarios")).expect("every scenario file loads");
+    let scenarios = scenario::load_dir(Path::new("scenarios"), reference::registry())
+        .expect("every scenario file loads");
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut problems = Vec::new();
     for s in &scenarios {
-        let subsystem = registry::find(&s.subsystem).expect("checked when loaded");
+        let subsystem = reference::registry()
+            .find(&s.subsystem)
+            .expect("checked when loaded");
         let options = SweepOptions {
             seeds: s.default_seeds(),
             jobs,

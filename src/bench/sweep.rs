@@ -82,7 +82,8 @@ mod tests {
     fn every_main_scenario_loads_and_expects_a_pass() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for path in MAIN_SCENARIOS {
-            let scenario = crate::scenario::load(&root.join(path)).expect(path);
+            let scenario =
+                crate::scenario::load(&root.join(path), crate::reference::registry()).expect(path);
             assert_eq!(scenario.expect, crate::scenario::Expect::Pass, "{path}");
             assert!(path.contains(&scenario.subsystem), "{path}");
         }

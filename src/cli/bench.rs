@@ -7,12 +7,11 @@
 //! README).
 
 use super::Outcome;
-use asynclife::bench::cleanup::{self, CleanupRow};
-use asynclife::bench::real_cleanup::{self, ChildKind, RealCleanupConfig, RealCleanupRow};
-use asynclife::bench::sweep::{self as sweep_table, SweepRow, MAIN_SCENARIOS};
-use asynclife::registry;
-use asynclife::scenario;
-use asynclife::sweep::{sweep, SweepOptions};
+use crate::bench::cleanup::{self, CleanupRow};
+use crate::bench::real_cleanup::{self, ChildKind, RealCleanupConfig, RealCleanupRow};
+use crate::bench::sweep::{self as sweep_table, SweepRow, MAIN_SCENARIOS};
+use crate::scenario;
+use crate::sweep::{sweep, SweepOptions};
 use asynclife_pidclean::Variant;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -158,14 +157,16 @@ fn run_sweep(args: SweepArgs) -> anyhow::Result<Outcome> {
     };
     let scenarios = paths
         .iter()
-        .map(|p| scenario::load(p))
+        .map(|p| scenario::load(p, crate::reference::registry()))
         .collect::<Result<Vec<_>, _>>()?;
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     let mut rows = Vec::new();
     for scenario in &scenarios {
-        let subsystem = registry::find(&scenario.subsystem).expect("checked when loaded");
+        let subsystem = crate::reference::registry()
+            .find(&scenario.subsystem)
+            .expect("checked when loaded");
         let rate = |jobs: usize| -> anyhow::Result<(f64, u64)> {
             let options = SweepOptions {
                 seeds: scenario.first_seed..scenario.first_seed + args.seeds,

@@ -1,7 +1,7 @@
 //! `asynclife list`: what can be run.
 
-use super::Outcome;
-use asynclife::{registry, scenario};
+use super::{App, Outcome};
+use crate::scenario;
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -16,8 +16,8 @@ pub struct ListArgs {
     json: bool,
 }
 
-pub fn run(args: ListArgs) -> anyhow::Result<Outcome> {
-    for subsystem in registry::all() {
+pub fn run(args: ListArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
+    for subsystem in app.registry.all() {
         for v in subsystem.variants() {
             if args.json {
                 println!(
@@ -38,7 +38,7 @@ pub fn run(args: ListArgs) -> anyhow::Result<Outcome> {
         }
     }
     let scenarios = if args.scenarios.exists() {
-        scenario::load_dir(&args.scenarios)?
+        scenario::load_dir(&args.scenarios, app.registry)?
     } else {
         Vec::new()
     };

@@ -1,6 +1,27 @@
-//! Command-line arguments and dispatch to one module per command.
+//! The command line as a library: [`main`] gives any crate's binary `list`, `run`, `sweep`,
+//! `replay`, `shrink`, `zoo` and `trace` over the subsystems it registers, one module per
+//! command.
+//!
+//! ```no_run
+//! // src/bin/my-harness.rs of a user's crate (`asynclife` with `default-features = false`):
+//! # use asynclife_sim::subsystem::{Subsystem, VariantInfo};
+//! # struct MyService;
+//! # impl Subsystem for MyService {
+//! #     const NAME: &'static str = "mine";
+//! #     type Workload = ();
+//! #     fn variants() -> &'static [VariantInfo] { &[] }
+//! #     fn main(_: (), _: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+//! #         Box::pin(async {})
+//! #     }
+//! # }
+//! fn main() -> std::process::ExitCode {
+//!     asynclife::cli::main(&[asynclife::register::<MyService>()])
+//! }
+//! ```
 
+#[cfg(feature = "reference")]
 mod bench;
+mod failure_input;
 mod list;
 mod replay;
 mod report;
@@ -10,13 +31,15 @@ mod sweep;
 mod trace;
 mod zoo;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use crate::registry::{Registered, Registry};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 /// Deterministic simulation testing for async lifecycle bugs.
 ///
-/// Runs the reference subsystems (actions, pidclean, tasks, rag) and their documented defects
-/// under a deterministic scheduler with injected faults, and checks lifecycle invariants.
+/// Runs the registered subsystems and their variants under a deterministic scheduler with
+/// injected faults, and checks lifecycle invariants.
 #[derive(Debug, Parser)]
 #[command(name = "asynclife", version, about, long_about)]
 pub struct Cli {
@@ -41,6 +64,7 @@ enum Command {
     /// Render one run's trace: text, JSON, Chrome/Perfetto timeline, or SVG picture.
     Trace(trace::TraceArgs),
     /// Benchmarks: cleanup latency tables (`bench cleanup`).
+    #[cfg(feature = "reference")]
     Bench(bench::BenchArgs),
 }
 
@@ -62,22 +86,93 @@ pub enum Outcome {
     Finding,
 }
 
+/// What every command knows: the subsystems, and how this program is run again.
+pub struct App<'a> {
+    /// The subsystems scenario and failure files may name.
+    pub registry: Registry<'a>,
+    /// The start of a command line that runs this program (`cargo run --release --`).
+    pub program: String,
+}
+
+impl App<'_> {
+    /// The command line that runs this program with `args`.
+    pub fn command(&self, args: &str) -> String {
+        format!("{} {args}", self.program)
+    }
+}
+
 /// Where failure files go.
 pub fn failures_dir() -> PathBuf {
     PathBuf::from("target/asynclife/failures")
 }
 
+/// The whole command line over `subsystems`: parses the arguments, runs the command, and
+/// gives the exit code (0 as expected, 1 a finding, 2 bad input). The `asynclife` binary is
+/// `main(asynclife::reference::SUBSYSTEMS)`; a user's binary registers its own.
+pub fn main(subsystems: &[&'static dyn Registered]) -> ExitCode {
+    restore_default_sigpipe();
+    let program = program_name();
+    let matches = Cli::command()
+        .name(program.clone())
+        .bin_name(program.clone())
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let app = App {
+        registry: Registry::new(subsystems),
+        program: if program == "asynclife" {
+            "cargo run --release --".to_string()
+        } else {
+            format!("cargo run --release --bin {program} --")
+        },
+    };
+    match dispatch(cli, &app) {
+        Ok(Outcome::AsExpected) => ExitCode::SUCCESS,
+        Ok(Outcome::Finding) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The running binary's name, as cargo built it.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|a| {
+            Path::new(&a)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "asynclife".to_string())
+}
+
 /// Runs the command.
-pub fn dispatch(cli: Cli) -> anyhow::Result<Outcome> {
+pub fn dispatch(cli: Cli, app: &App<'_>) -> anyhow::Result<Outcome> {
     match cli.command {
-        Command::List(args) => list::run(args),
-        Command::Run(args) => run::run(args),
-        Command::Sweep(args) => sweep::run(args),
-        Command::Replay(args) => replay::run(args),
-        Command::Shrink(args) => shrink::run(args),
-        Command::Zoo(args) => zoo::run(args),
-        Command::Trace(args) => trace::run(args),
+        Command::List(args) => list::run(args, app),
+        Command::Run(args) => run::run(args, app),
+        Command::Sweep(args) => sweep::run(args, app),
+        Command::Replay(args) => replay::run(args, app),
+        Command::Shrink(args) => shrink::run(args, app),
+        Command::Zoo(args) => zoo::run(args, app),
+        Command::Trace(args) => trace::run(args, app),
+        #[cfg(feature = "reference")]
         Command::Bench(args) => bench::run(args),
+    }
+}
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe fails and `println!` panics with a
+/// message and, under `RUST_BACKTRACE`, a backtrace. The default action ends the process
+/// quietly instead. Nothing is left half-done by it: output and file writes happen one after
+/// the other on this thread (sweep workers neither print nor write), and files are renamed
+/// into place whole.
+fn restore_default_sigpipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: called first thing in `main`, before the program starts any thread, and the
+    // default action installs no handler code.
+    if let Err(e) = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) } {
+        eprintln!("warning: cannot restore the default SIGPIPE action: {e}");
     }
 }
 

@@ -1,8 +1,8 @@
 //! `asynclife replay FAILURE.json`: re-run a failure bit for bit and check its trace hash.
 
-use super::{report, Outcome, TraceFormat};
-use asynclife::failure::{format_hash, Failure};
-use asynclife::registry;
+use super::failure_input::{self, Source};
+use super::{report, App, Outcome, TraceFormat};
+use crate::failure::format_hash;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -15,18 +15,22 @@ pub struct ReplayArgs {
     trace: Option<TraceFormat>,
 }
 
-pub fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
-    let failure = Failure::read(&args.failure).map_err(anyhow::Error::msg)?;
-    let subsystem = registry::find(&failure.subsystem).ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: unknown subsystem '{}'",
-            args.failure.display(),
-            failure.subsystem
-        )
-    })?;
+pub fn run(args: ReplayArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
+    let (failure, source) = failure_input::read(&args.failure, app)?;
+    let subsystem = match source {
+        Source::Scenario(subsystem) => subsystem,
+        Source::Test(line) => {
+            return Err(failure_input::needs_its_test(
+                &args.failure,
+                "replay",
+                &line,
+            ));
+        }
+    };
+    let variant = failure.variant.as_deref().unwrap_or_default();
     let report = subsystem
-        .run(failure.replay_config(), &failure.workload, &failure.variant)
-        .map_err(anyhow::Error::msg)?;
+        .run(failure.replay_config(), &failure.workload, variant)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.failure.display()))?;
     match args.trace {
         Some(TraceFormat::Text) => print!("{}", report.trace.to_text()),
         Some(TraceFormat::Json) => println!("{}", report.trace.to_json()),
@@ -59,6 +63,6 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<Outcome> {
         );
     }
     report::print_violations(&report);
-    println!("reproduce: {}", report::reproduce_line(&args.failure));
+    println!("reproduce: {}", report::reproduce_line(app, &args.failure));
     Ok(Outcome::Finding)
 }

@@ -3,10 +3,10 @@
 //! by `--time-scale`, with real child processes and the store in memory or on Redis
 //! (`ASYNCLIFE_REDIS_URL`); what real mode can check is checked at the end.
 
-use super::{report, Outcome, TraceFormat};
-use asynclife::registry::{self, Registered};
-use asynclife::scenario::{self, Expect, Scenario};
-use asynclife::sweep::matches;
+use super::{report, App, Outcome, TraceFormat};
+use crate::registry::Registered;
+use crate::scenario::{self, Expect, Scenario};
+use crate::sweep::matches;
 use asynclife_sim::env::ASYNCLIFE_REDIS_URL;
 use asynclife_sim::real::{RealConfig, RealReport, StoreKind};
 use clap::Args;
@@ -34,16 +34,19 @@ pub struct RunArgs {
     time_scale: Option<f64>,
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let scenario = scenario::load(&args.scenario)?;
-    let subsystem = registry::find(&scenario.subsystem).expect("checked when loaded");
+pub fn run(args: RunArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
+    let scenario = scenario::load(&args.scenario, app.registry)?;
+    let subsystem = app
+        .registry
+        .find(&scenario.subsystem)
+        .expect("checked when loaded");
     let variant = args
         .variant
         .clone()
         .unwrap_or_else(|| scenario.variant.clone());
     subsystem.check_variant(&variant)?;
     if args.real {
-        return run_real(&args, &scenario, subsystem, &variant);
+        return run_real(&args, app, &scenario, subsystem, &variant);
     }
     let config = scenario.sim_config(args.seed);
     let report = subsystem
@@ -57,7 +60,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let expect = if variant == scenario.variant {
         scenario.expect.clone()
     } else {
-        asynclife::scenario::Expect::Pass
+        crate::scenario::Expect::Pass
     };
     if matches(&expect, &report) {
         println!(
@@ -73,7 +76,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         }
         Ok(Outcome::AsExpected)
     } else {
-        report::print_finding(&scenario, &variant, &config, &report, "unexpected outcome")?;
+        report::print_finding(
+            app,
+            &scenario,
+            &variant,
+            &config,
+            &report,
+            "unexpected outcome",
+        )?;
         Ok(Outcome::Finding)
     }
 }
@@ -81,6 +91,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
 /// `--real`: one real run of the scenario's workload, checked and reported.
 fn run_real(
     args: &RunArgs,
+    app: &App<'_>,
     scenario: &Scenario,
     subsystem: &dyn Registered,
     variant: &str,
@@ -127,12 +138,13 @@ fn run_real(
         }
         return Ok(Outcome::AsExpected);
     }
-    print_real_finding(scenario, variant, &config, &expect, &report);
+    print_real_finding(app, scenario, variant, &config, &expect, &report);
     Ok(Outcome::Finding)
 }
 
 /// An unexpected real outcome: the violations, and the command that runs it again.
 fn print_real_finding(
+    app: &App<'_>,
     scenario: &Scenario,
     variant: &str,
     config: &RealConfig,
@@ -152,12 +164,13 @@ fn print_real_finding(
             println!("  note: real mode does not check '{name}' (it has step checks)");
         }
     }
-    println!(
-        "reproduce: cargo run --release -- run {} --real --time-scale {} --seed {} --variant {variant}",
+    let args = format!(
+        "run {} --real --time-scale {} --seed {} --variant {variant}",
         scenario.path.display(),
         config.time_scale,
         config.seed
     );
+    println!("reproduce: {}", app.command(&args));
 }
 
 fn verdict(report: &RealReport) -> &'static str {

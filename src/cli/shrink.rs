@@ -1,10 +1,10 @@
 //! `asynclife shrink FAILURE.json`: the smallest fault plan, workload and schedule that still
 //! fail the same way.
 
-use super::Outcome;
-use asynclife::failure::Failure;
-use asynclife::registry;
-use asynclife::shrink::shrink;
+use super::failure_input::{self, Source};
+use super::{report, App, Outcome};
+use crate::shrink::shrink;
+use asynclife_sim::explore::write_atomically;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -20,16 +20,26 @@ pub struct ShrinkArgs {
     scenario: bool,
 }
 
-pub fn run(args: ShrinkArgs) -> anyhow::Result<Outcome> {
-    let failure = Failure::read(&args.failure).map_err(anyhow::Error::msg)?;
-    let subsystem = registry::find(&failure.subsystem)
-        .ok_or_else(|| anyhow::anyhow!("unknown subsystem '{}'", failure.subsystem))?;
-    let shrunk = shrink(&failure, subsystem).map_err(anyhow::Error::msg)?;
+pub fn run(args: ShrinkArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
+    let (failure, source) = failure_input::read(&args.failure, app)?;
+    let subsystem = match source {
+        Source::Scenario(subsystem) => subsystem,
+        // A check shrinks its failing seed itself before it writes the file.
+        Source::Test(line) => {
+            return Err(failure_input::needs_its_test(
+                &args.failure,
+                "shrink",
+                &line,
+            ));
+        }
+    };
+    let shrunk = shrink(&failure, subsystem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.failure.display()))?;
     let out = args
         .out
         .unwrap_or_else(|| args.failure.with_extension("min.json"));
     let json = serde_json::to_string_pretty(&shrunk.failure)?;
-    std::fs::write(&out, json + "\n")?;
+    write_atomically(&out, (json + "\n").as_bytes()).map_err(anyhow::Error::msg)?;
     println!(
         "shrunk in {} runs: trace events {} -> {}, fault rules {} -> {}, schedule decisions {} -> {}",
         shrunk.runs,
@@ -46,11 +56,10 @@ pub fn run(args: ShrinkArgs) -> anyhow::Result<Outcome> {
     println!("wrote {}", out.display());
     if args.scenario {
         let path = out.with_extension("toml");
-        let text =
-            asynclife::scenario::from_failure(&shrunk.failure).map_err(anyhow::Error::msg)?;
-        std::fs::write(&path, text)?;
+        let text = crate::scenario::from_failure(&shrunk.failure).map_err(anyhow::Error::msg)?;
+        write_atomically(&path, text.as_bytes()).map_err(anyhow::Error::msg)?;
         println!("wrote {}", path.display());
     }
-    println!("reproduce: cargo run --release -- replay {}", out.display());
+    println!("reproduce: {}", report::reproduce_line(app, &out));
     Ok(Outcome::Finding)
 }

@@ -1,10 +1,9 @@
 //! `asynclife sweep SCENARIO|DIR...`: many seeds per scenario, a progress bar, a summary
 //! table, a failure file and a reproduce line for every unexpected outcome.
 
-use super::{report, Outcome};
-use asynclife::registry;
-use asynclife::scenario::{self, Expect, Scenario};
-use asynclife::sweep::{sweep, SweepOptions, SweepResult};
+use super::{report, App, Outcome};
+use crate::scenario::{self, Expect, Scenario};
+use crate::sweep::{sweep, SweepOptions, SweepResult};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -74,14 +73,14 @@ pub fn shard_range(range: Range<u64>, shard: Option<(u64, u64)>) -> Range<u64> {
     start..end
 }
 
-pub fn run(args: SweepArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: SweepArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     // Every file is read and checked before anything runs.
     let mut scenarios = Vec::new();
     for path in &args.paths {
         if path.is_dir() {
-            scenarios.extend(scenario::load_dir(path)?);
+            scenarios.extend(scenario::load_dir(path, app.registry)?);
         } else {
-            scenarios.push(scenario::load(path)?);
+            scenarios.push(scenario::load(path, app.registry)?);
         }
     }
     if scenarios.is_empty() {
@@ -89,7 +88,8 @@ pub fn run(args: SweepArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(v) = &args.variant {
         for s in &scenarios {
-            registry::find(&s.subsystem)
+            app.registry
+                .find(&s.subsystem)
                 .expect("checked when loaded")
                 .check_variant(v)?;
         }
@@ -106,7 +106,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<Outcome> {
             (None, None) => scenario.default_seeds(),
         };
         let seeds = shard_range(range, args.shard);
-        let (ok, row) = sweep_one(scenario, &args, seeds, jobs)?;
+        let (ok, row) = sweep_one(app, scenario, &args, seeds, jobs)?;
         all_as_expected &= ok;
         rows.push(row);
     }
@@ -131,12 +131,16 @@ struct Row {
 }
 
 fn sweep_one(
+    app: &App<'_>,
     scenario: &Scenario,
     args: &SweepArgs,
     seeds: Range<u64>,
     jobs: usize,
 ) -> anyhow::Result<(bool, Row)> {
-    let subsystem = registry::find(&scenario.subsystem).expect("checked when loaded");
+    let subsystem = app
+        .registry
+        .find(&scenario.subsystem)
+        .expect("checked when loaded");
     let variant = args
         .variant
         .clone()
@@ -164,7 +168,7 @@ fn sweep_one(
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    let ok = judge(&scenario, &variant, &result, seeds.end - seeds.start)?;
+    let ok = judge(app, &scenario, &variant, &result, seeds.end - seeds.start)?;
     let row = Row {
         name: scenario.name(),
         variant,
@@ -189,6 +193,7 @@ fn sweep_one(
 
 /// Prints the findings of one scenario's sweep; true when everything was as expected.
 fn judge(
+    app: &App<'_>,
     scenario: &Scenario,
     variant: &str,
     result: &SweepResult,
@@ -196,6 +201,7 @@ fn judge(
 ) -> anyhow::Result<bool> {
     for outcome in &result.unexpected {
         report::print_finding(
+            app,
             scenario,
             variant,
             &outcome.config,
@@ -209,10 +215,8 @@ fn judge(
                 "FINDING in {} (variant {variant}): expected `{name}` to fire within {seeds_asked} seeds; it never did",
                 scenario.path.display()
             );
-            println!(
-                "reproduce: cargo run --release -- sweep {} --seeds {seeds_asked}",
-                scenario.path.display()
-            );
+            let args = format!("sweep {} --seeds {seeds_asked}", scenario.path.display());
+            println!("reproduce: {}", app.command(&args));
             return Ok(false);
         }
     }

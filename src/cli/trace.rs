@@ -1,10 +1,10 @@
 //! `asynclife trace FAILURE.json | SCENARIO --seed N --format ...`: one run's trace as text,
 //! JSON, a Chrome/Perfetto timeline, or an SVG picture.
 
-use super::Outcome;
-use asynclife::failure::Failure;
-use asynclife::registry;
-use asynclife::scenario;
+use super::failure_input::{self, Source};
+use super::{App, Outcome};
+use crate::scenario;
+use asynclife_sim::explore::write_atomically;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -39,39 +39,52 @@ enum Format {
     Svg,
 }
 
-pub fn run(args: TraceArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: TraceArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     let is_failure = args.input.extension().is_some_and(|e| e == "json");
-    let report = if is_failure {
-        let failure = Failure::read(&args.input).map_err(anyhow::Error::msg)?;
-        let subsystem = registry::find(&failure.subsystem)
-            .ok_or_else(|| anyhow::anyhow!("unknown subsystem '{}'", failure.subsystem))?;
-        subsystem
-            .run(failure.replay_config(), &failure.workload, &failure.variant)
-            .map_err(anyhow::Error::msg)?
+    let (trace, violations) = if is_failure {
+        let (failure, source) = failure_input::read(&args.input, app)?;
+        match source {
+            Source::Scenario(subsystem) => {
+                let variant = failure.variant.as_deref().unwrap_or_default();
+                let report = subsystem
+                    .run(failure.replay_config(), &failure.workload, variant)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", args.input.display()))?;
+                (report.trace, report.violations.len())
+            }
+            // A check's failure file carries its run's trace: nothing to run.
+            Source::Test(line) => match failure.trace {
+                Some(trace) => (trace, failure.violations.len()),
+                None => {
+                    return Err(failure_input::needs_its_test(&args.input, "trace", &line));
+                }
+            },
+        }
     } else {
-        let scenario = scenario::load(&args.input)?;
-        let subsystem = registry::find(&scenario.subsystem).expect("checked when loaded");
+        let scenario = scenario::load(&args.input, app.registry)?;
+        let subsystem = app
+            .registry
+            .find(&scenario.subsystem)
+            .expect("checked when loaded");
         let variant = args.variant.unwrap_or_else(|| scenario.variant.clone());
         subsystem.check_variant(&variant)?;
-        subsystem
+        let report = subsystem
             .run(scenario.sim_config(args.seed), &scenario.workload, &variant)
-            .map_err(anyhow::Error::msg)?
+            .map_err(anyhow::Error::msg)?;
+        (report.trace, report.violations.len())
     };
     let rendered = match args.format {
-        Format::Text => report.trace.to_text(),
-        Format::Json => report.trace.to_json(),
-        Format::Chrome => report.trace.to_chrome_json(),
-        Format::Svg => report.trace.to_svg(),
+        Format::Text => trace.to_text(),
+        Format::Json => trace.to_json(),
+        Format::Chrome => trace.to_chrome_json(),
+        Format::Svg => trace.to_svg(),
     };
     match &args.out {
         Some(path) => {
-            std::fs::write(path, rendered)
-                .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+            write_atomically(path, rendered.as_bytes()).map_err(anyhow::Error::msg)?;
             eprintln!(
-                "wrote {} ({} events, {} violations)",
+                "wrote {} ({} events, {violations} violations)",
                 path.display(),
-                report.trace.event_count,
-                report.violations.len()
+                trace.event_count,
             );
         }
         None => print!("{rendered}"),

@@ -1,7 +1,7 @@
 //! `asynclife zoo`: is every defect caught, and is `fixed` free of false alarms?
 
-use super::Outcome;
-use asynclife::{scenario, zoo};
+use super::{App, Outcome};
+use crate::{scenario, zoo};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -18,9 +18,9 @@ pub struct ZooArgs {
     json: bool,
 }
 
-pub fn run(args: ZooArgs) -> anyhow::Result<Outcome> {
-    let scenarios = scenario::load_dir(&args.scenarios)?;
-    let rows = zoo::run(&scenarios, args.seeds);
+pub fn run(args: ZooArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
+    let scenarios = scenario::load_dir(&args.scenarios, app.registry)?;
+    let rows = zoo::run(app.registry, &scenarios, args.seeds);
     if args.json {
         for row in &rows {
             println!("{}", serde_json::to_string(row)?);
@@ -56,13 +56,14 @@ pub fn run(args: ZooArgs) -> anyhow::Result<Outcome> {
         Ok(Outcome::AsExpected)
     } else {
         for r in escaped {
-            println!(
-                "reproduce: cargo run --release -- sweep {}/{} --variant {} --seeds {}",
+            let args = format!(
+                "sweep {}/{} --variant {} --seeds {}",
                 args.scenarios.display(),
                 r.subsystem,
                 r.variant,
                 args.seeds
             );
+            println!("reproduce: {}", app.command(&args));
         }
         Ok(Outcome::Finding)
     }

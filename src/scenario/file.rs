@@ -1,7 +1,7 @@
 //! Reading one scenario file: the TOML format, checked field by field.
 
 use super::error::{key_at_line, line_of, line_of_key, line_of_nth_header, ScenarioError};
-use crate::registry;
+use crate::registry::Registry;
 use asynclife_sim::fault::FaultPlan;
 pub use asynclife_sim::SimSection;
 use asynclife_sim::{Policy, SimConfig};
@@ -91,20 +91,20 @@ impl Scenario {
     }
 }
 
-/// Reads and checks one scenario file.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+/// Reads and checks one scenario file of one of `registry`'s subsystems.
+pub fn load(path: &Path, registry: Registry<'_>) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::new(path, format!("cannot read the file: {e}")))?;
-    parse(path, &text)
+    parse(path, &text, registry)
 }
 
 /// Reads every `*.toml` below `dir`, in path order.
-pub fn load_dir(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
+pub fn load_dir(dir: &Path, registry: Registry<'_>) -> Result<Vec<Scenario>, ScenarioError> {
     let mut files = Vec::new();
     collect_toml(dir, &mut files)
         .map_err(|e| ScenarioError::new(dir, format!("cannot read the directory: {e}")))?;
     files.sort();
-    files.iter().map(|f| load(f)).collect()
+    files.iter().map(|f| load(f, registry)).collect()
 }
 
 fn collect_toml(dir: &Path, into: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -120,16 +120,20 @@ fn collect_toml(dir: &Path, into: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Parses and checks scenario text; `path` is for the messages.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+pub(crate) fn parse(
+    path: &Path,
+    text: &str,
+    registry: Registry<'_>,
+) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     let subsystem_name = raw.subsystem.get_ref().clone();
     let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
-    let subsystem = registry::find(&subsystem_name).ok_or_else(|| {
+    let subsystem = registry.find(&subsystem_name).ok_or_else(|| {
         ScenarioError::new(
             path,
             format!(
                 "unknown subsystem '{subsystem_name}' (known: {})",
-                registry::names().join(", ")
+                registry.names().join(", ")
             ),
         )
         .field("subsystem")
@@ -253,6 +257,13 @@ pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String>
         .first()
         .map(|v| v.kind.name().to_string())
         .ok_or("the failure records no violation")?;
+    let (Some(subsystem), Some(variant)) = (&failure.subsystem, &failure.variant) else {
+        return Err("the failure is a test's, not a scenario's: it has no workload".into());
+    };
+    let from = failure
+        .scenario
+        .as_ref()
+        .map_or_else(|| failure.name(), |s| s.display().to_string());
     let sim = SimSection {
         policy: Some(Policy::Replay(failure.schedule.clone())),
         max_steps: Some(failure.sim.max_steps),
@@ -264,17 +275,16 @@ pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String>
         doc.insert(key.to_string(), value.map_err(|e| format!("{key}: {e}"))?);
         Ok(())
     };
-    put("subsystem", Ok(failure.subsystem.clone().into()))?;
+    put("subsystem", Ok(subsystem.as_str().into()))?;
     put(
         "description",
         Ok(format!(
-            "Shrunk from {} seed {}: must fail with {expect}.",
-            failure.scenario.display(),
+            "Shrunk from {from} seed {}: must fail with {expect}.",
             failure.seed
         )
         .into()),
     )?;
-    put("variant", Ok(failure.variant.clone().into()))?;
+    put("variant", Ok(variant.as_str().into()))?;
     put("seeds", Ok(1.into()))?;
     put("first_seed", Ok(toml::Value::Integer(failure.seed as i64)))?;
     put("sim", toml::Value::try_from(&sim))?;

@@ -1,0 +1,51 @@
+//! A failure file given to `replay`, `shrink` or `trace`: read, checked, and matched to its
+//! subsystem; a test's failure file is told apart, since only its test can run it again.
+
+use super::App;
+use crate::failure::Failure;
+use crate::registry::Registered;
+use std::path::Path;
+
+/// Where a failure file's run comes from.
+pub enum Source {
+    /// A scenario's run: the subsystem that runs it again.
+    Scenario(&'static dyn Registered),
+    /// A `Check`'s run in a test: the line that replays it there.
+    Test(String),
+}
+
+/// Reads `path` and finds what can run it again.
+pub fn read(path: &Path, app: &App<'_>) -> anyhow::Result<(Failure, Source)> {
+    let failure = Failure::read(path)?;
+    if let Some(test) = &failure.test {
+        let line = test.replay_line(path);
+        return Ok((failure, Source::Test(line)));
+    }
+    let Some(name) = &failure.subsystem else {
+        anyhow::bail!(
+            "{}: the failure file names neither a test nor a subsystem",
+            path.display()
+        );
+    };
+    let subsystem = app.registry.find(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: unknown subsystem '{name}' (this program knows: {})",
+            path.display(),
+            app.registry.names().join(", ")
+        )
+    })?;
+    if let Some(variant) = &failure.variant {
+        subsystem
+            .check_variant(variant)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    Ok((failure, Source::Scenario(subsystem)))
+}
+
+/// The error for a command that must run a test's failure.
+pub fn needs_its_test(path: &Path, what: &str, line: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: a failure of a test's Check; only that test can {what} it:\n  {line}",
+        path.display()
+    )
+}
