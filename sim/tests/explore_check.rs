@@ -101,7 +101,7 @@ fn the_report_names_seed_violation_and_file_and_ends_with_the_reproduce_line() {
     );
     let last = text.lines().last().unwrap();
     assert!(last.starts_with("reproduce: ASYNCLIFE_REPLAY="), "{last}");
-    assert!(last.contains("-- --exact"), "{last}");
+    assert!(last.contains("-- --exact --include-ignored"), "{last}");
 
     let failure = Failure::read(path).expect("a valid failure file");
     assert_eq!(failure.seed, seed);
@@ -209,7 +209,8 @@ fn the_reproduce_line_reproduces_the_failure_bit_for_bit_in_another_process() {
         .unwrap_or_else(|| panic!("no reproduce line in:\n{first}"));
     assert!(
         line.ends_with(
-            "cargo test -p asynclife-sim --test explore_check child_lost_update -- --exact"
+            "cargo test -p asynclife-sim --test explore_check child_lost_update -- --exact \
+             --include-ignored"
         ),
         "{line}"
     );

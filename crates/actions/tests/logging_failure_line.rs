@@ -14,27 +14,29 @@ use tracing_test::traced_test;
 fn fail_once(variant: Variant) -> (ActionStatus, u64) {
     let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
     let seen = outcome.clone();
-    Sim::new(SimConfig::with_seed(9)).run(move || async move {
-        let contexts = ContextManager::new(RetentionPolicy::default());
-        let tracker = ActionTracker::build(contexts.clone(), variant, None);
-        let workflow = Workflow::new(tracker.clone());
-        let request = ActionRequest {
-            session: "s".into(),
-            handler: "AudioPlaybackHandler".into(),
-            action: "playback-7".into(),
-            domain: "audio".into(),
-            options: ActionOptions::default(),
-        };
-        let denied = |_| async { Err(ActionError::new(ErrorKind::Permission, "device denied")) };
-        workflow
-            .handle_intent(request, Duration::ZERO, denied)
-            .await;
-        asynclife_sim::rt::sleep(Duration::from_millis(1)).await;
-        let status = contexts.snapshot("s").unwrap().recent_actions()[0].status;
-        *seen.lock().unwrap() = Some((status, tracker.metrics()["audio"].failed));
-        tracker.shutdown().await;
-    })
-    .assert_pass();
+    Sim::new(SimConfig::with_seed(9))
+        .run(move || async move {
+            let contexts = ContextManager::new(RetentionPolicy::default());
+            let tracker = ActionTracker::build(contexts.clone(), variant, None);
+            let workflow = Workflow::new(tracker.clone());
+            let request = ActionRequest {
+                session: "s".into(),
+                handler: "AudioPlaybackHandler".into(),
+                action: "playback-7".into(),
+                domain: "audio".into(),
+                options: ActionOptions::default(),
+            };
+            let denied =
+                |_| async { Err(ActionError::new(ErrorKind::Permission, "device denied")) };
+            workflow
+                .handle_intent(request, Duration::ZERO, denied)
+                .await;
+            asynclife_sim::rt::sleep(Duration::from_millis(1)).await;
+            let status = contexts.snapshot("s").unwrap().recent_actions()[0].status;
+            *seen.lock().unwrap() = Some((status, tracker.metrics()["audio"].failed));
+            tracker.shutdown().await;
+        })
+        .assert_pass();
     let result = outcome.lock().unwrap().take();
     result.expect("the run reached its end")
 }

@@ -46,18 +46,18 @@ pub fn file_stem(name: &str) -> String {
 }
 
 /// Where a check writes failure files: `ASYNCLIFE_FAILURES_DIR`, else `asynclife/failures`
-/// in the target directory the running test binary was built in (`target/debug/deps/x` ->
-/// `target/asynclife/failures`), else `target/asynclife/failures` here. Absolute when it can
+/// in the target directory the running test binary was built in (`TARGET/debug/deps/x` ->
+/// `TARGET/asynclife/failures`), else `target/asynclife/failures` here. Absolute when it can
 /// be, so that the reproduce line works from any folder.
 pub fn failures_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os(ASYNCLIFE_FAILURES_DIR) {
         return absolute(PathBuf::from(dir));
     }
     let target = std::env::current_exe().ok().and_then(|exe| {
-        // target/<profile>/deps/<binary>, or target/<triple>/<profile>/deps/<binary>.
-        exe.ancestors()
-            .find(|dir| dir.file_name().is_some_and(|n| n == "target"))
-            .map(Path::to_path_buf)
+        // TARGET/<profile>/deps/<binary> (TARGET may be CARGO_TARGET_DIR, named anything).
+        let deps = exe.parent()?;
+        (deps.file_name()? == "deps").then_some(())?;
+        Some(deps.parent()?.parent()?.to_path_buf())
     });
     absolute(target.unwrap_or_else(|| PathBuf::from("target"))).join("asynclife/failures")
 }

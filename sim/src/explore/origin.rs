@@ -42,8 +42,9 @@ impl TestOrigin {
         }
     }
 
-    /// `cargo test [-p PACKAGE] FILTER [-- --exact]`: the test alone (exact when its path is
-    /// known, else filtered by the check's name).
+    /// `cargo test [-p PACKAGE] [TARGET] FILTER [-- --exact --include-ignored]`: the test
+    /// alone (exact when its path is known, else filtered by the check's name), even when it
+    /// is `#[ignore]`d.
     pub fn cargo_test(&self) -> String {
         let package = self
             .package
@@ -56,7 +57,9 @@ impl TestOrigin {
             .map(|t| format!(" {t}"))
             .unwrap_or_default();
         match &self.test_path {
-            Some(path) => format!("cargo test{package}{target} {path} -- --exact"),
+            Some(path) => {
+                format!("cargo test{package}{target} {path} -- --exact --include-ignored")
+            }
             None => format!("cargo test{package} {}", self.name),
         }
     }
@@ -118,11 +121,12 @@ mod tests {
         assert_eq!(
             origin.replay_line(Path::new("/t/a b.json")),
             "ASYNCLIFE_REPLAY='/t/a b.json' cargo test -p webhooks --test dispatch \
-             tests::shutdown -- --exact"
+             tests::shutdown -- --exact --include-ignored"
         );
         assert_eq!(
             origin.seed_line(17),
-            "ASYNCLIFE_SEED=17 cargo test -p webhooks --test dispatch tests::shutdown -- --exact"
+            "ASYNCLIFE_SEED=17 cargo test -p webhooks --test dispatch tests::shutdown -- --exact \
+             --include-ignored"
         );
     }
 
