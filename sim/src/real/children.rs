@@ -23,8 +23,8 @@
 //! 5. A pid the OS has reaped is never signalled again (`os_reaped` is set in the same poll
 //!    as the reaping wait), so a recycled pid is never hit.
 
-use super::clock;
 use super::script::{script, CONNECTED_LINE};
+use crate::scaled_clock as clock;
 use crate::time::Instant;
 use crate::world::{
     ExitStatus, OrphanInfo, Pid, ProcessError, ProcessSpec, ProcessState, ProcessTable, Signal,

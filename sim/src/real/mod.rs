@@ -33,7 +33,6 @@
 //! ```
 
 mod children;
-pub(crate) mod clock;
 mod config;
 mod invariants;
 mod lag;

@@ -10,8 +10,8 @@
 //! 3. The connection manager belongs to the tokio runtime that made it: it is made lazily,
 //!    inside the run, and forgotten with this store when the run ends.
 
-use super::clock;
 use crate::rt::kv::Error;
+use crate::scaled_clock as clock;
 use crate::time::Instant;
 use crate::world::{KvError, KvStore, Ttl};
 use redis::aio::ConnectionManager;

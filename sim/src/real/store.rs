@@ -5,9 +5,9 @@
 //! when it ends. Code that calls `rt::kv` outside any run (production) gets the store the
 //! environment names, selected on first use.
 
-use super::clock;
 use super::redis::RedisStore;
 use crate::env::ASYNCLIFE_REDIS_URL;
+use crate::scaled_clock as clock;
 use crate::time::Instant;
 use crate::world::KvStore;
 use std::fmt;

@@ -1,9 +1,10 @@
 //! The key-value store, with Redis semantics. Inside a simulation it is the engine's store:
 //! every call passes the fault point `kv.<command>` (so latency and errors can be injected)
-//! and is traced. Outside one it is real mode's store (see [`crate::real`]): a Redis server
-//! when `ASYNCLIFE_REDIS_URL` names one, else an in-memory store on scaled time.
+//! and is traced. Outside one it is real mode's store (feature `real`): a Redis server when
+//! `ASYNCLIFE_REDIS_URL` names one, else an in-memory store on scaled time.
 
 use super::fault::{point, InjectedError};
+#[cfg(feature = "real")]
 use crate::real::{self, RedisStore};
 use crate::runtime::context;
 use crate::time::Instant;
@@ -11,6 +12,7 @@ use crate::trace::EventKind;
 use crate::world::{KvError, KvStore, Ttl};
 use std::collections::BTreeMap;
 use std::fmt;
+#[cfg(feature = "real")]
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,6 +58,7 @@ impl From<KvError> for Error {
 }
 
 /// Real mode's Redis store, when it is the one in use (never inside a simulation).
+#[cfg(feature = "real")]
 fn redis() -> Option<Arc<RedisStore>> {
     match context::in_simulation() {
         true => None,
@@ -71,7 +74,7 @@ async fn call<R>(
     run: impl FnOnce(&mut KvStore, Instant) -> R,
 ) -> Result<R, Error> {
     if !context::in_simulation() {
-        return Ok(real::store::with_memory(run));
+        return Ok(outside_simulation!("rt::kv", real::store::with_memory(run)));
     }
     point(&format!("kv.{}", command.to_ascii_lowercase())).await?;
     let kernel = context::current();
@@ -90,6 +93,7 @@ async fn call<R>(
 
 /// GET.
 pub async fn get(key: &str) -> Result<Option<String>, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.get(key).await;
     }
@@ -98,6 +102,7 @@ pub async fn get(key: &str) -> Result<Option<String>, Error> {
 
 /// SET, with an expiry when `ex` is given (and none otherwise, as Redis does).
 pub async fn set(key: &str, value: &str, ex: Option<Duration>) -> Result<(), Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.set(key, value, ex).await;
     }
@@ -106,6 +111,7 @@ pub async fn set(key: &str, value: &str, ex: Option<Duration>) -> Result<(), Err
 
 /// DEL: how many of the keys existed.
 pub async fn del(keys: &[&str]) -> Result<usize, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.del(keys).await;
     }
@@ -115,6 +121,7 @@ pub async fn del(keys: &[&str]) -> Result<usize, Error> {
 
 /// EXISTS.
 pub async fn exists(key: &str) -> Result<bool, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.exists(key).await;
     }
@@ -123,6 +130,7 @@ pub async fn exists(key: &str) -> Result<bool, Error> {
 
 /// EXPIRE: false when the key does not exist.
 pub async fn expire(key: &str, ttl: Duration) -> Result<bool, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.expire(key, ttl).await;
     }
@@ -131,6 +139,7 @@ pub async fn expire(key: &str, ttl: Duration) -> Result<bool, Error> {
 
 /// TTL.
 pub async fn ttl(key: &str) -> Result<Ttl, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.ttl(key).await;
     }
@@ -139,6 +148,7 @@ pub async fn ttl(key: &str) -> Result<Ttl, Error> {
 
 /// HSET: how many fields were new.
 pub async fn hset(key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.hset(key, fields).await;
     }
@@ -147,6 +157,7 @@ pub async fn hset(key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
 
 /// HGET.
 pub async fn hget(key: &str, field: &str) -> Result<Option<String>, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.hget(key, field).await;
     }
@@ -155,6 +166,7 @@ pub async fn hget(key: &str, field: &str) -> Result<Option<String>, Error> {
 
 /// HGETALL (an empty map for a missing key).
 pub async fn hgetall(key: &str) -> Result<BTreeMap<String, String>, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.hgetall(key).await;
     }
@@ -163,6 +175,7 @@ pub async fn hgetall(key: &str) -> Result<BTreeMap<String, String>, Error> {
 
 /// HDEL: how many fields existed.
 pub async fn hdel(key: &str, fields: &[&str]) -> Result<usize, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.hdel(key, fields).await;
     }
@@ -171,6 +184,7 @@ pub async fn hdel(key: &str, fields: &[&str]) -> Result<usize, Error> {
 
 /// The keys starting with `prefix`, sorted (Redis `SCAN MATCH prefix*`).
 pub async fn keys(prefix: &str) -> Result<Vec<String>, Error> {
+    #[cfg(feature = "real")]
     if let Some(redis) = redis() {
         return redis.keys(prefix).await;
     }
@@ -187,6 +201,6 @@ pub async fn keys(prefix: &str) -> Result<Vec<String>, Error> {
 pub fn inspect<R>(f: impl FnOnce(&KvStore, Instant) -> R) -> R {
     match context::try_current() {
         Some(kernel) => kernel.with_state(|st| f(&st.world.kv, st.now)),
-        None => real::store::inspect(f),
+        None => outside_simulation!("rt::kv::inspect", real::store::inspect(f)),
     }
 }

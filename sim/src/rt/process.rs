@@ -1,7 +1,9 @@
 //! Processes: spawn, signal, wait, reap. Inside a simulation they are the engine's simulated
 //! processes, in virtual time; outside one they are real children (`sh` scripts that behave
-//! as their spec says, on the scaled wall clock: see [`crate::real`]), and a PID is the OS's.
+//! as their spec says, on the scaled wall clock: real mode, feature `real`), and a PID is the
+//! OS's. Without the feature, a call outside a simulation panics saying so.
 
+#[cfg(feature = "real")]
 use crate::real;
 use crate::runtime::context;
 use crate::time::Instant;
@@ -19,7 +21,7 @@ use std::task::Poll;
 /// Outside both a simulation and a tokio runtime (with IO and time enabled).
 pub fn spawn(spec: ProcessSpec) -> Pid {
     let Some(kernel) = context::try_current() else {
-        return real::spawn(spec);
+        return outside_simulation!("rt::process::spawn", real::spawn(spec));
     };
     kernel.with_state(|st| {
         st.sync_world();
@@ -42,7 +44,7 @@ pub fn spawn(spec: ProcessSpec) -> Pid {
 /// Sends a signal. `Err(NoSuchProcess)` for an unknown or reaped PID, as kill(2) gives ESRCH.
 pub fn signal(pid: Pid, signal: Signal) -> Result<(), ProcessError> {
     let Some(kernel) = context::try_current() else {
-        return real::signal(pid, signal);
+        return outside_simulation!("rt::process::signal", real::signal(pid, signal));
     };
     kernel.with_state(|st| {
         let now = st.now;
@@ -62,7 +64,7 @@ pub fn signal(pid: Pid, signal: Signal) -> Result<(), ProcessError> {
 /// Reaps the process if it has exited: `Ok(Some(status))` once, then `Err(NoSuchProcess)`.
 pub fn try_wait(pid: Pid) -> Result<Option<ExitStatus>, ProcessError> {
     let Some(kernel) = context::try_current() else {
-        return real::try_wait(pid);
+        return outside_simulation!("rt::process::try_wait", real::try_wait(pid));
     };
     kernel.with_state(|st| {
         let now = st.now;
@@ -73,7 +75,7 @@ pub fn try_wait(pid: Pid) -> Result<Option<ExitStatus>, ProcessError> {
 /// The process's state now (`None` for a PID never spawned).
 pub fn state(pid: Pid) -> Option<ProcessState> {
     let Some(kernel) = context::try_current() else {
-        return real::state(pid);
+        return outside_simulation!("rt::process::state", real::state(pid));
     };
     kernel.with_state(|st| {
         st.sync_world();
@@ -84,7 +86,7 @@ pub fn state(pid: Pid) -> Option<ProcessState> {
 /// Waits until the process exits, then reaps it and returns how it exited.
 pub async fn wait(pid: Pid) -> Result<ExitStatus, ProcessError> {
     if !context::in_simulation() {
-        return real::wait(pid).await;
+        return outside_simulation!("rt::process::wait", real::wait(pid).await);
     }
     poll_fn(|cx| {
         let kernel = context::current();
@@ -107,7 +109,10 @@ pub async fn wait(pid: Pid) -> Result<ExitStatus, ProcessError> {
 /// (`Ok(false)`; it is not reaped).
 pub async fn wait_connected(pid: Pid) -> Result<bool, ProcessError> {
     if !context::in_simulation() {
-        return real::wait_connected(pid).await;
+        return outside_simulation!(
+            "rt::process::wait_connected",
+            real::wait_connected(pid).await
+        );
     }
     poll_fn(|cx| {
         let kernel = context::current();
@@ -133,7 +138,8 @@ pub async fn wait_connected(pid: Pid) -> Result<bool, ProcessError> {
 /// simulation it is a snapshot of the real children, PIDs and instants as real mode has them.
 pub fn inspect<R>(f: impl FnOnce(&ProcessTable, Instant) -> R) -> R {
     let Some(kernel) = context::try_current() else {
-        return f(&real::process_table(), real::clock::now());
+        let table = outside_simulation!("rt::process::inspect", real::process_table());
+        return f(&table, crate::scaled_clock::now());
     };
     kernel.with_state(|st| {
         st.sync_world();

@@ -2,12 +2,12 @@
 //!
 //! Inside a simulation the clock is virtual and moves only when nothing is runnable (to the
 //! next timer) or when a task calls [`blocking`]. On tokio it is tokio's clock, scaled by real
-//! mode's time scale (1 unless [`crate::real::set_time_scale`] changed it), so tokio's paused
+//! mode's time scale (1 unless [`crate::rt::set_real_time_scale`] changed it), so tokio's paused
 //! time works too.
 
-use crate::real::clock;
 use crate::runtime::context;
 use crate::runtime::timers::TimerKey;
+use crate::scaled_clock as clock;
 use crate::time::Instant;
 use pin_project_lite::pin_project;
 use std::fmt;

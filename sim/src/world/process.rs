@@ -533,6 +533,7 @@ impl ProcessTable {
     /// table of its children this way, for readers written against the simulated one
     /// (`rt::process::inspect`). Nothing is scheduled, so such a table never changes by
     /// itself; its PIDs are the OS's, so invariant 1 does not hold for it.
+    #[cfg(feature = "real")]
     pub(crate) fn insert_observed(
         &mut self,
         pid: Pid,

@@ -1,4 +1,5 @@
-//! Real mode's clock: tokio's clock, scaled by the process-wide time scale.
+//! The clock of `rt` outside a simulation: tokio's clock, scaled by the process-wide time
+//! scale (real mode's, and plain tokio's at scale 1).
 //!
 //! Outside a simulation, `rt::now`, `sleep`, `timeout`, `interval` and `blocking` go through
 //! here. Durations the code under test speaks in (a 5 s grace, a 7200 s TTL) are "scaled
@@ -75,6 +76,7 @@ pub fn to_real(duration: Duration) -> Duration {
 }
 
 /// A wall-clock duration in scaled time (50 ms at scale 0.01: 5 s).
+#[cfg(feature = "real")]
 pub fn to_scaled_duration(duration: Duration) -> Duration {
     scaled_of(mapping().scale, duration)
 }
