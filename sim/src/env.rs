@@ -41,3 +41,19 @@ where
             .map_err(|e| format!("{name}={text:?}: {e}")),
     }
 }
+
+/// Run every seed of every [`Check`](crate::Check) twice and compare the traces event by
+/// event (`1` or `true`): a difference is a `nondeterminism` finding naming the first event
+/// that differs (madsim's `MADSIM_TEST_CHECK_DETERMINISM`).
+pub const ASYNCLIFE_CHECK_DETERMINISM: &str = "ASYNCLIFE_CHECK_DETERMINISM";
+
+/// Whether a switch variable is on: `1`, `true`, `yes` or `on` (any case); unset or anything
+/// else is off.
+pub fn switch(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}

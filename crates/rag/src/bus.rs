@@ -291,7 +291,7 @@ async fn dispatch(bus: Bus, mut queue: mpsc::UnboundedReceiver<Command>) {
     let mut held = Held::default();
     loop {
         let release_at = held.next_release();
-        let command = tokio::select! {
+        let command = asynclife_sim::select! {
             biased;
             () = rt::sleep_until(release_at.unwrap_or_default()), if release_at.is_some() => {
                 if let Some((_, message)) = held.messages.pop_first() {

@@ -132,7 +132,7 @@ impl HaystackPipeline {
 async fn run(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<Option<Message>>) {
     let mut tasks = JoinSet::new();
     loop {
-        tokio::select! {
+        asynclife_sim::select! {
             biased;
             job = jobs.recv() => match job {
                 Some(Some(request)) => tasks.spawn("haystack.retrieve", retrieve(shared.clone(), request)),

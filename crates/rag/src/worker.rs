@@ -39,7 +39,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<J
     let mut tasks = JoinSet::new();
     let mut sweep = rt::interval(shared.config.sweep_interval());
     loop {
-        tokio::select! {
+        asynclife_sim::select! {
             biased;
             job = jobs.recv() => match job {
                 Some(Job::Send { message, permit }) => {

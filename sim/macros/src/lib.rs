@@ -1,6 +1,9 @@
-//! `#[asynclife_sim::test]`: an `async fn` test whose body runs under the engine over many
-//! seeds, as a [`Check`](../asynclife_sim/explore/struct.Check.html) (re-exported by
-//! `asynclife-sim`; use it from there).
+//! The macros of `asynclife-sim` (re-exported by it; use them from there):
+//! `#[asynclife_sim::test]`, an `async fn` test whose body runs under the engine over many
+//! seeds as a `Check`, and `asynclife_sim::select!`, tokio's `select!` with its branch order
+//! drawn from the run's seed.
+
+mod select;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
@@ -32,6 +35,21 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     match expand(args.into(), item.into()) {
         Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// tokio's `select!`, deterministic: inside a simulation the branch polled first is drawn
+/// from the run's seed (explored by seeds, reproduced by replay); outside one it is tokio's
+/// `select!` as written. Same syntax: branches `pattern = future, if condition => handler`,
+/// `else => ..`, and `biased;` (then it is tokio's own everywhere).
+///
+/// tokio's unbiased `select!` draws its order from a thread-local generator seeded from the
+/// OS: inside a simulation it makes the same seed give different runs.
+#[proc_macro]
+pub fn select(input: TokenStream) -> TokenStream {
+    match syn::parse::<select::Select>(input) {
+        Ok(parsed) => select::expand(parsed).into(),
         Err(e) => e.to_compile_error().into(),
     }
 }

@@ -30,13 +30,17 @@ pub enum ViolationKind {
     OrphanProcess,
     /// A replayed schedule named a task that was not runnable: the run diverged.
     ReplayDivergence,
+    /// The same seed, run twice in one process, gave two different traces: something the
+    /// engine does not control (a global counter, tokio's unbiased `select!`, the wall clock)
+    /// decides what the code does. Found by a determinism check.
+    Nondeterminism,
     /// A named invariant registered by the code under test.
     Invariant(String),
 }
 
 impl ViolationKind {
     /// The built-in detectors, in the order they are documented.
-    pub const DETECTORS: [ViolationKind; 9] = [
+    pub const DETECTORS: [ViolationKind; 10] = [
         ViolationKind::UnobservedPanic,
         ViolationKind::MainPanicked,
         ViolationKind::LeakedTask,
@@ -46,6 +50,7 @@ impl ViolationKind {
         ViolationKind::Hang,
         ViolationKind::OrphanProcess,
         ViolationKind::ReplayDivergence,
+        ViolationKind::Nondeterminism,
     ];
 
     /// The stable name of the detector or invariant.
@@ -60,6 +65,7 @@ impl ViolationKind {
             ViolationKind::Hang => "hang",
             ViolationKind::OrphanProcess => "orphan-process",
             ViolationKind::ReplayDivergence => "replay-divergence",
+            ViolationKind::Nondeterminism => "nondeterminism",
             ViolationKind::Invariant(name) => name,
         }
     }

@@ -1,14 +1,18 @@
 //! `Check`: many seeds of a test's simulation, the smallest failing one shrunk, written to a
 //! failure file, and reported with the line that replays it.
 
+use super::determinism;
 use super::failure::{format_hash, Failure, FailureFileError};
 use super::files;
 use super::found::{Found, Replayed, ShrinkSummary};
 use super::origin::TestOrigin;
 use super::seeds;
 use super::shrink::{self, Candidates};
+use crate::check::ViolationKind;
 use crate::config::SimConfig;
-use crate::env::{self, ASYNCLIFE_REPLAY, ASYNCLIFE_SEED, ASYNCLIFE_SEEDS};
+use crate::env::{
+    self, ASYNCLIFE_CHECK_DETERMINISM, ASYNCLIFE_REPLAY, ASYNCLIFE_SEED, ASYNCLIFE_SEEDS,
+};
 use crate::fault::FaultPlan;
 use crate::report::Report;
 use crate::runtime::{Policy, Sim};
@@ -54,6 +58,7 @@ pub struct Check {
     config: SimConfig,
     jobs: Option<usize>,
     shrink: bool,
+    check_determinism: bool,
     failures_dir: Option<PathBuf>,
 }
 
@@ -77,6 +82,7 @@ impl Check {
             config: SimConfig::default(),
             jobs: None,
             shrink: true,
+            check_determinism: false,
             failures_dir: None,
         }
     }
@@ -142,6 +148,14 @@ impl Check {
         self
     }
 
+    /// Runs every seed twice and compares the traces event by event: a difference is a
+    /// `nondeterminism` finding naming the first event that differs (default: off, or on
+    /// when `ASYNCLIFE_CHECK_DETERMINISM=1`).
+    pub fn check_determinism(mut self, on: bool) -> Check {
+        self.check_determinism = on;
+        self
+    }
+
     /// Where failure files go (default: `ASYNCLIFE_FAILURES_DIR`, else
     /// `target/asynclife/failures/`).
     pub fn failures_dir(mut self, dir: impl Into<PathBuf>) -> Check {
@@ -188,7 +202,7 @@ impl Check {
         let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         let jobs = self.jobs.unwrap_or_else(default_jobs);
         self.explore(&run, |range| {
-            seeds::first_failing(range, jobs, |seed| run(self.seed_config(seed)))
+            seeds::first_failing(range, jobs, |seed| self.run_seed(&run, seed))
         })
     }
 
@@ -202,8 +216,18 @@ impl Check {
         let caller = Location::caller();
         let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         self.explore(&run, |range| {
-            seeds::first_failing_here(range, |seed| run(self.seed_config(seed)))
+            seeds::first_failing_here(range, |seed| self.run_seed(&run, seed))
         })
+    }
+
+    /// One seed's run; twice, compared, under the determinism check.
+    fn run_seed(&self, run: &dyn Fn(SimConfig) -> Report, seed: u64) -> Report {
+        let config = self.seed_config(seed);
+        if self.check_determinism || env::switch(ASYNCLIFE_CHECK_DETERMINISM) {
+            determinism::run_twice(run, config)
+        } else {
+            run(config)
+        }
     }
 
     /// The configuration of one seed.
@@ -282,8 +306,10 @@ impl Check {
             swarm: false,
             ..report.fault_plan.clone()
         };
+        // A run that is not deterministic cannot be shrunk: its candidates would not be either.
+        let deterministic = !report.has(&ViolationKind::Nondeterminism);
         let (config, report, shrunk) = match report.violations.first() {
-            Some(first) if self.shrink => {
+            Some(first) if self.shrink && deterministic => {
                 let target = first.kind.clone();
                 let mut run_mut = |c: SimConfig| run(c);
                 let mut candidates = Candidates::new(target, &mut run_mut);

@@ -7,6 +7,7 @@
 //! and schedule), [`first_failing`] (the seed search).
 
 mod check;
+mod determinism;
 mod failure;
 mod files;
 mod found;
@@ -15,6 +16,7 @@ mod seeds;
 pub mod shrink;
 
 pub use check::{check_pct, check_random, replay, Check, Passed, DEFAULT_SEEDS};
+pub use determinism::run_twice;
 pub use failure::{format_hash, Failure, FailureFileError, HARNESS_VERSION};
 pub use files::{failures_dir, write_atomically};
 pub use found::{Found, Replayed, ShrinkSummary};

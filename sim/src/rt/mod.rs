@@ -5,6 +5,23 @@
 //! ([`crate::real`]). No cfg flags, one build: the same code runs in a seed sweep, in a real
 //! run and in production.
 
+/// Real mode's answer to an `rt` call made outside a simulation, or, without the `real`
+/// feature, a panic that names the call and the feature it needs.
+#[cfg(feature = "real")]
+macro_rules! outside_simulation {
+    ($call:literal, $real:expr) => {
+        $real
+    };
+}
+
+/// Without the `real` feature: a panic that names the call and the feature it needs.
+#[cfg(not(feature = "real"))]
+macro_rules! outside_simulation {
+    ($call:literal, $real:expr) => {
+        $crate::rt::needs_real($call)
+    };
+}
+
 pub mod fault;
 mod join_set;
 pub mod kv;
@@ -14,7 +31,7 @@ mod task;
 mod time;
 
 pub use join_set::JoinSet;
-pub use random::{random_bool, random_range, random_u64};
+pub use random::{random_bool, random_range, random_u64, select_start};
 pub use task::{spawn, yield_now, JoinError, JoinHandle};
 pub use time::{
     blocking, interval, now, sleep, sleep_until, timeout, Elapsed, Interval, Sleep, Timeout,
@@ -41,8 +58,8 @@ pub fn event(message: impl Into<String>) {
 
 /// Registers an invariant for the rest of the run: checked after every step and at the end.
 ///
-/// Outside a simulation, a real run on this thread ([`crate::real::run`]) keeps it for its
-/// end, where only end-only invariants are checked; outside a real run it is dropped.
+/// Outside a simulation, a real run on this thread (`real::run`, feature `real`) keeps it for
+/// its end, where only end-only invariants are checked; outside a real run it is dropped.
 ///
 /// # Panics
 /// If the name is one of the built-in detectors'.
@@ -59,8 +76,23 @@ pub fn invariant(invariant: impl Invariant) {
             kernel.with_state(|st| st.invariants.push((Box::new(invariant), false)));
             kernel.has_invariants.set(true);
         }
+        #[cfg(feature = "real")]
         None => crate::real::register_invariant(Box::new(invariant)),
+        // Without real mode there is no run outside a simulation to check it at.
+        #[cfg(not(feature = "real"))]
+        None => drop(invariant),
     }
+}
+
+/// The panic of a world call (processes, the store) outside a simulation without real mode.
+/// Typed as the call's answer (it never returns) so that the call sites read as with it.
+#[cfg(not(feature = "real"))]
+#[track_caller]
+pub(crate) fn needs_real<T>(call: &str) -> T {
+    panic!(
+        "asynclife_sim::{call} outside a simulation needs the `real` feature of asynclife-sim \
+         (real child processes, the real store); inside `Sim::run` or a `Check` it works as is"
+    )
 }
 
 /// Sets how many real seconds one second of `rt` time lasts outside a simulation: at 0.01,
@@ -71,10 +103,10 @@ pub fn invariant(invariant: impl Invariant) {
 /// # Panics
 /// If `scale` is not finite and positive.
 pub fn set_real_time_scale(scale: f64) {
-    crate::real::clock::set_scale(scale);
+    crate::scaled_clock::set_scale(scale);
 }
 
 /// The time scale in force outside a simulation (1 unless changed).
 pub fn real_time_scale() -> f64 {
-    crate::real::clock::scale()
+    crate::scaled_clock::scale()
 }

@@ -16,6 +16,7 @@ thread_local! {
 }
 
 /// Reseeds this thread's generator for real mode: a real run starts its draws afresh.
+#[cfg(feature = "real")]
 pub(crate) fn reseed_real(seed: u64) {
     REAL_RNG.with(|rng| *rng.borrow_mut() = ChaCha8Rng::seed_from_u64(seed));
 }
@@ -26,6 +27,20 @@ fn with_rng<R>(f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
     match context::with_current(|kernel| kernel.with_workload_rng(take(&mut f))) {
         Some(drawn) => drawn,
         None => REAL_RNG.with(|rng| take(&mut f)(&mut rng.borrow_mut())),
+    }
+}
+
+/// The branch `asynclife_sim::select!` polls first, of `branches`: inside a simulation drawn
+/// from the run's own select stream (so each seed explores an order, and replays it),
+/// outside one from this thread's generator, as tokio's unbiased `select!` does.
+#[doc(hidden)]
+pub fn select_start(branches: usize) -> usize {
+    if branches <= 1 {
+        return 0;
+    }
+    match context::with_current(|k| k.with_select_rng(|rng| rng.random_range(0..branches))) {
+        Some(start) => start,
+        None => REAL_RNG.with(|rng| rng.borrow_mut().random_range(0..branches)),
     }
 }
 

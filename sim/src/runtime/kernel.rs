@@ -44,6 +44,9 @@ pub(crate) enum Stream {
     Workload = 1,
     Faults = 2,
     Swarm = 3,
+    /// The branch order of `asynclife_sim::select!`: its own, so that a `select!` added or
+    /// removed shifts no other draw, and a replayed schedule leaves it unchanged.
+    Select = 4,
 }
 
 pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -106,6 +109,7 @@ pub(crate) struct State {
     pub(crate) scheduler: Scheduler,
     pub(crate) scheduler_rng: ChaCha8Rng,
     pub(crate) workload_rng: ChaCha8Rng,
+    pub(crate) select_rng: ChaCha8Rng,
     pub(crate) fault_rng: ChaCha8Rng,
     pub(crate) recorder: Recorder,
     pub(crate) violations: Vec<Violation>,
@@ -171,6 +175,7 @@ impl Kernel {
                 scheduler,
                 scheduler_rng,
                 workload_rng: stream_rng(config.seed, Stream::Workload),
+                select_rng: stream_rng(config.seed, Stream::Select),
                 fault_rng: stream_rng(config.seed, Stream::Faults),
                 recorder: Recorder {
                     trace: Trace::with_room(
@@ -355,6 +360,10 @@ impl Kernel {
 
     pub(crate) fn with_workload_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
         f(&mut self.state.borrow_mut().workload_rng)
+    }
+
+    pub(crate) fn with_select_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
+        f(&mut self.state.borrow_mut().select_rng)
     }
 }
 
