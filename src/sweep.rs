@@ -7,6 +7,7 @@
 
 use crate::registry::Registered;
 use crate::scenario::{Expect, Scenario};
+use asynclife_sim::explore::compare_runs;
 use asynclife_sim::{Report, SimConfig};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,9 @@ pub struct SweepOptions {
     pub keep_going: bool,
     /// The variant (the scenario's own when `None`).
     pub variant: Option<String>,
+    /// Run every seed twice and compare the traces: a difference is a `nondeterminism`
+    /// finding (a bug of the subsystem or of the engine).
+    pub check_determinism: bool,
 }
 
 /// The outcome of one seed, against the scenario's expectation.
@@ -64,6 +68,22 @@ pub fn matches(expect: &Expect, report: &Report) -> bool {
     }
 }
 
+/// One seed's run; twice, compared, under the determinism check.
+fn run_seed(
+    subsystem: &dyn Registered,
+    scenario: &Scenario,
+    variant: &str,
+    config: &SimConfig,
+    options: &SweepOptions,
+) -> Result<Report, String> {
+    let first = subsystem.run(config.clone(), &scenario.workload, variant)?;
+    if !options.check_determinism {
+        return Ok(first);
+    }
+    let second = subsystem.run(config.clone(), &scenario.workload, variant)?;
+    Ok(compare_runs(first, &second))
+}
+
 /// Runs the sweep, calling `progress(seeds_done, unexpected_so_far)` as seeds finish.
 ///
 /// Without `keep_going`, it stops at the first unexpected outcome, and, for a scenario that
@@ -92,7 +112,7 @@ pub fn sweep(
                     return;
                 }
                 let config = scenario.sim_config(seed);
-                let report = match subsystem.run(config.clone(), &scenario.workload, variant) {
+                let report = match run_seed(subsystem, scenario, variant, &config, options) {
                     Ok(report) => report,
                     Err(e) => {
                         *error.lock().expect("not poisoned") = Some(e);

@@ -21,6 +21,7 @@ fn every_scenario_meets_its_expectation_over_its_default_seeds() {
             jobs,
             keep_going: false,
             variant: None,
+            check_determinism: false,
         };
         let result = sweep(s, subsystem, &options, &|_, _| {}).expect("the sweep runs");
         for o in &result.unexpected {
@@ -41,6 +42,35 @@ fn every_scenario_meets_its_expectation_over_its_default_seeds() {
                     s.path.display(),
                     s.seeds
                 ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The determinism self-check over every scenario's first seeds: each seed run twice in this
+/// process gives the same trace (a `nondeterminism` finding is a bug of a reference subsystem
+/// or of the engine). `sweep --check-determinism scenarios/` does it over every seed.
+#[test]
+fn every_scenario_is_deterministic_run_twice_in_one_process() {
+    let registry = reference::registry();
+    let scenarios =
+        scenario::load_dir(Path::new("scenarios"), registry).expect("every scenario file loads");
+    let mut problems = Vec::new();
+    for s in &scenarios {
+        let subsystem = registry.find(&s.subsystem).expect("checked when loaded");
+        let options = SweepOptions {
+            seeds: s.first_seed..s.first_seed + 20,
+            jobs: 2,
+            keep_going: true,
+            variant: None,
+            check_determinism: true,
+        };
+        let result = sweep(s, subsystem, &options, &|_, _| {}).expect("the sweep runs");
+        for o in &result.unexpected {
+            let kind = asynclife_sim::ViolationKind::Nondeterminism;
+            if let Some(v) = o.report.first(&kind) {
+                problems.push(format!("{} seed {}: {v}", s.path.display(), o.seed));
             }
         }
     }

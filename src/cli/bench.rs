@@ -173,6 +173,7 @@ fn run_sweep(args: SweepArgs) -> anyhow::Result<Outcome> {
                 jobs,
                 keep_going: true,
                 variant: None,
+                check_determinism: false,
             };
             let (result, seconds) = timed(|| sweep(scenario, subsystem, &options, &|_, _| {}));
             let result = result.map_err(anyhow::Error::msg)?;

@@ -37,6 +37,10 @@ pub struct SweepArgs {
     /// One JSON object per scenario instead of the table.
     #[arg(long)]
     json: bool,
+    /// Run every seed twice and compare the traces event by event: a difference is a
+    /// `nondeterminism` finding naming the first event that differs.
+    #[arg(long)]
+    check_determinism: bool,
 }
 
 fn parse_range(text: &str) -> Result<Range<u64>, String> {
@@ -156,6 +160,7 @@ fn sweep_one(
         jobs,
         keep_going: args.keep_going,
         variant: Some(variant.clone()),
+        check_determinism: args.check_determinism,
     };
     // Wall-clock time of the sweep itself, outside any simulation, for the seeds-per-second
     // figure only.

@@ -12,10 +12,16 @@ use crate::trace::{Event, Trace};
 pub fn run_twice(run: &dyn Fn(SimConfig) -> Report, config: SimConfig) -> Report {
     let first = run(config.clone());
     let second = run(config);
+    compare_runs(first, &second)
+}
+
+/// Two runs of one seed: the first, with a `nondeterminism` violation added when the
+/// second's trace differs from it.
+pub fn compare_runs(first: Report, second: &Report) -> Report {
     if first.trace_hash() == second.trace_hash() {
         return first;
     }
-    let violation = divergence(&first, &second);
+    let violation = divergence(&first, second);
     let mut report = first;
     report.violations.push(violation);
     report.verdict = Verdict::Fail;

@@ -16,7 +16,7 @@ mod seeds;
 pub mod shrink;
 
 pub use check::{check_pct, check_random, replay, Check, Passed, DEFAULT_SEEDS};
-pub use determinism::run_twice;
+pub use determinism::{compare_runs, run_twice};
 pub use failure::{format_hash, Failure, FailureFileError, HARNESS_VERSION};
 pub use files::{failures_dir, write_atomically};
 pub use found::{Found, Replayed, ShrinkSummary};
