@@ -35,9 +35,12 @@ pub fn run(scenario: &Scenario, variant: &str, seed: u64) -> Report {
 }
 
 /// Seeds for sweeps: `ASYNCLIFE_SEEDS` when set, else `default`.
+///
+/// # Panics
+/// If `ASYNCLIFE_SEEDS` is set to something other than a count.
 pub fn seed_count(default: u64) -> u64 {
-    std::env::var("ASYNCLIFE_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
+    use asynclife_sim::env::{parsed, ASYNCLIFE_SEEDS};
+    parsed(ASYNCLIFE_SEEDS)
+        .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or(default)
 }
