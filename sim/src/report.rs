@@ -9,7 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// How many trace events before the first violation a report shows.
-pub const CONTEXT_EVENTS: usize = 12;
+pub(crate) const CONTEXT_EVENTS: usize = 12;
 
 /// Pass, or fail with at least one violation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +106,7 @@ impl Report {
         }
     }
 
-    /// The trace events that led to the first violation (at most [`CONTEXT_EVENTS`]), as a
+    /// The trace events that led to the first violation (at most 12), as a
     /// trace of their own; empty when the trace was not recorded or nothing fired.
     pub fn events_before_first_violation(&self) -> Trace {
         let events = self.trace.events();
