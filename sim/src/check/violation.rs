@@ -34,13 +34,17 @@ pub enum ViolationKind {
     /// engine does not control (a global counter, tokio's unbiased `select!`, the wall clock)
     /// decides what the code does. Found by a determinism check.
     Nondeterminism,
+    /// A task panicked because it called tokio's own time or spawn inside a simulation, where
+    /// no tokio runtime runs ("there is no reactor running"): the `rt::` call is the one to
+    /// use. Reported even when the task's handle observed the panic.
+    ForeignRuntime,
     /// A named invariant registered by the code under test.
     Invariant(String),
 }
 
 impl ViolationKind {
     /// The built-in detectors, in the order they are documented.
-    pub const DETECTORS: [ViolationKind; 10] = [
+    pub const DETECTORS: [ViolationKind; 11] = [
         ViolationKind::UnobservedPanic,
         ViolationKind::MainPanicked,
         ViolationKind::LeakedTask,
@@ -51,6 +55,7 @@ impl ViolationKind {
         ViolationKind::OrphanProcess,
         ViolationKind::ReplayDivergence,
         ViolationKind::Nondeterminism,
+        ViolationKind::ForeignRuntime,
     ];
 
     /// The stable name of the detector or invariant.
@@ -66,6 +71,7 @@ impl ViolationKind {
             ViolationKind::OrphanProcess => "orphan-process",
             ViolationKind::ReplayDivergence => "replay-divergence",
             ViolationKind::Nondeterminism => "nondeterminism",
+            ViolationKind::ForeignRuntime => "foreign-runtime",
             ViolationKind::Invariant(name) => name,
         }
     }

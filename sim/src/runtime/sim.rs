@@ -377,6 +377,18 @@ fn panicked(kernel: &Kernel, task: TaskId, future: TaskFuture, caught: panic::Ca
         .location
         .map(|l| format!(" at {l}"))
         .unwrap_or_default();
+    if is_foreign_runtime(&message) {
+        kernel.report(
+            ViolationKind::ForeignRuntime,
+            Some(task),
+            format!(
+                "the task called tokio's runtime, which does not run inside a simulation{at}: \
+                 {message}. Use the `rt::` call instead: tokio::time::sleep -> rt::sleep, \
+                 timeout -> rt::timeout, interval -> rt::interval, Instant::now -> rt::now, \
+                 tokio::spawn -> rt::spawn, spawn_blocking -> rt::blocking"
+            ),
+        );
+    }
     if task == MAIN {
         kernel.report(
             ViolationKind::MainPanicked,
@@ -390,6 +402,12 @@ fn panicked(kernel: &Kernel, task: TaskId, future: TaskFuture, caught: panic::Ca
             format!("detached task panicked{at} and nobody can observe it: {message}"),
         );
     }
+}
+
+/// Whether a panic's message is tokio's for a call made outside its runtime (or inside one
+/// without its time or IO driver): the code under test reached for tokio instead of `rt`.
+fn is_foreign_runtime(message: &str) -> bool {
+    message.contains("Tokio 1.x runtime") || message.contains("Tokio 1.x context was found")
 }
 
 /// An aborted task's turn: its future is dropped (with the state released), then its handle
