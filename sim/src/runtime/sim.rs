@@ -146,7 +146,11 @@ fn steps(kernel: &Kernel) -> End {
             return end;
         }
         if st.stats.steps >= st.config.max_steps {
-            let message = format!("the step bound of {} was hit", st.config.max_steps);
+            let message = format!(
+                "the step bound of {} was hit{}",
+                st.config.max_steps,
+                stuck_tasks(st)
+            );
             st.push_violation(ViolationKind::Hang, None, message);
             return End::Stopped;
         }
@@ -266,8 +270,9 @@ fn until_runnable(kernel: &Kernel, st: &mut State, max_virtual_nanos: u64) -> Op
         match next {
             Some(deadline) if deadline.as_nanos() > max_virtual_nanos => {
                 let message = format!(
-                    "virtual time would pass the bound of {:?} (next timer at {deadline})",
-                    st.config.max_virtual_time
+                    "virtual time would pass the bound of {:?} (next timer at {deadline}){}",
+                    st.config.max_virtual_time,
+                    stuck_tasks(st)
                 );
                 st.push_violation(ViolationKind::Hang, None, message);
                 return Some(End::Stopped);
@@ -475,6 +480,44 @@ fn deadlock_message(st: &State) -> String {
         "nothing is runnable and no timer is set, but {} task(s) are pending: {}",
         pending.len(),
         pending.join(", ")
+    )
+}
+
+/// For a run stopped by a bound: the tasks pending, not runnable, that have not been polled
+/// for the latter half of the run or more (a deadlock that a ticker keeps from looking like
+/// one), with where they were spawned; empty when there are none or no trace was recorded.
+fn stuck_tasks(st: &State) -> String {
+    let now = st.now;
+    let mut last_turn = vec![None; st.tasks.len()];
+    for event in st.recorder.trace.events_so_far() {
+        if let (Some(task), EventKind::Poll | EventKind::Spawn) = (event.task, &event.kind) {
+            if let Some(turn) = last_turn.get_mut(task.index()) {
+                *turn = Some(event.at);
+            }
+        }
+    }
+    let half = Instant::from_nanos(now.as_nanos() / 2);
+    let stuck: Vec<String> = pending_tasks(st)
+        .filter(|id| !st.tasks[id.index()].scheduled)
+        .filter_map(|id| {
+            let last = last_turn.get(id.index()).copied().flatten()?;
+            (last <= half && now > Instant::ZERO).then(|| {
+                let info = &st.recorder.trace.tasks[id.index()];
+                format!(
+                    "{id} '{}' spawned at {}:{}, not polled since {last}",
+                    info.name, info.file, info.line
+                )
+            })
+        })
+        .collect();
+    if stuck.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; {} task(s) pending and not polled for the latter half of the run or more (a \
+         deadlock kept alive by a timer?): {}",
+        stuck.len(),
+        stuck.join(", ")
     )
 }
 

@@ -110,6 +110,14 @@ impl Trace {
         self.events.get_or_init(|| self.log.to_events())
     }
 
+    /// The events recorded so far, without fixing the list (the run may still be going on).
+    pub(crate) fn events_so_far(&self) -> Vec<Event> {
+        match self.events.get() {
+            Some(events) => events.clone(),
+            None => self.log.to_events(),
+        }
+    }
+
     /// Appends an event as the engine records one (without hashing it).
     #[inline(always)]
     pub(crate) fn record(&mut self, at: Instant, task: Option<TaskId>, kind: EventKind) {
