@@ -21,6 +21,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A change to a failure file's JSON.
+type Edit = fn(&mut serde_json::Value);
+
 /// The regression file with `edit` applied to its JSON, written under `dir`.
 fn edited(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
     let text = std::fs::read_to_string("tests/regressions/pidclean-blocking-cleanup.json").unwrap();
@@ -34,7 +37,7 @@ fn edited(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
 #[test]
 fn an_edited_failure_file_is_bad_input_naming_the_file_and_the_field() {
     let dir = scratch("edited");
-    let cases: [(&str, fn(&mut serde_json::Value)); 3] = [
+    let cases: [(&str, Edit); 3] = [
         ("sim.max_steps", |j| j["sim"]["max_steps"] = 0.into()),
         ("sim.max_virtual_time_ms", |j| {
             j["sim"]["max_virtual_time_ms"] = 0.into()

@@ -38,13 +38,16 @@ pub enum ViolationKind {
     /// no tokio runtime runs ("there is no reactor running"): the `rt::` call is the one to
     /// use. Reported even when the task's handle observed the panic.
     ForeignRuntime,
+    /// A waker of the run was woken where the run is not current: from another thread. The
+    /// run cannot be deterministic then (the wake does nothing; the task may hang instead).
+    ForeignWake,
     /// A named invariant registered by the code under test.
     Invariant(String),
 }
 
 impl ViolationKind {
     /// The built-in detectors, in the order they are documented.
-    pub const DETECTORS: [ViolationKind; 11] = [
+    pub const DETECTORS: [ViolationKind; 12] = [
         ViolationKind::UnobservedPanic,
         ViolationKind::MainPanicked,
         ViolationKind::LeakedTask,
@@ -56,6 +59,7 @@ impl ViolationKind {
         ViolationKind::ReplayDivergence,
         ViolationKind::Nondeterminism,
         ViolationKind::ForeignRuntime,
+        ViolationKind::ForeignWake,
     ];
 
     /// The stable name of the detector or invariant.
@@ -72,6 +76,7 @@ impl ViolationKind {
             ViolationKind::ReplayDivergence => "replay-divergence",
             ViolationKind::Nondeterminism => "nondeterminism",
             ViolationKind::ForeignRuntime => "foreign-runtime",
+            ViolationKind::ForeignWake => "foreign-wake",
             ViolationKind::Invariant(name) => name,
         }
     }

@@ -579,6 +579,18 @@ fn end_checks(kernel: &Kernel, end: End) {
 fn end_detectors(kernel: &Kernel, end: End) {
     let mut guard = kernel.state.borrow_mut();
     let st = &mut *guard;
+    let mut foreign = waker::take_foreign_wakes(kernel.run_tag);
+    foreign.dedup();
+    for task in foreign {
+        st.push_violation(
+            ViolationKind::ForeignWake,
+            Some(task),
+            "woken from another thread (or outside its run): the wake was ignored, and the \
+             run cannot be deterministic. Keep the code under test on the simulation's \
+             thread, or model the other side with rt::spawn and rt::blocking"
+                .into(),
+        );
+    }
     if st.sync_world() {
         kernel.wake_world_waiters(st);
     }

@@ -10,13 +10,47 @@
 //! The simulation runs on one thread and simulated code never starts threads. A waker used on
 //! another thread, or after its run, finds no kernel of its run there and does nothing: the
 //! run then reports the task as deadlocked or never woken rather than waking it at a
-//! nondeterministic moment.
+//! nondeterministic moment, and, for a wake during the run, `foreign-wake` (noted in a
+//! process-wide list that the run takes at its end: the only shared state a waker touches,
+//! and only on this path).
 
 use super::context;
 use super::kernel::Kernel;
 use crate::trace::TaskId;
 use std::mem::ManuallyDrop;
+use std::sync::Mutex;
 use std::task::{RawWaker, RawWakerVTable, Waker};
+
+/// Wakes of a run's wakers made where that run is not current (another thread, almost
+/// always), as (run tag, task): the run reports them at its end as `foreign-wake`. Bounded:
+/// wakes of runs that already ended are never taken out, and past the bound are not kept.
+static FOREIGN_WAKES: Mutex<Vec<(u32, TaskId)>> = Mutex::new(Vec::new());
+
+/// At most this many foreign wakes are kept, over every run of the process.
+const FOREIGN_WAKES_KEPT: usize = 1024;
+
+/// Notes a wake of `task` of run `run` made outside that run.
+fn note_foreign_wake(run: u32, task: TaskId) {
+    // A poisoned lock only means another thread panicked while noting: keep going.
+    let mut wakes = FOREIGN_WAKES.lock().unwrap_or_else(|e| e.into_inner());
+    if wakes.len() < FOREIGN_WAKES_KEPT {
+        wakes.push((run, task));
+    }
+}
+
+/// The tasks of run `run` woken from outside it so far, in order; taken out.
+pub(crate) fn take_foreign_wakes(run: u32) -> Vec<TaskId> {
+    let mut wakes = FOREIGN_WAKES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut taken = Vec::new();
+    wakes.retain(|&(r, task)| {
+        let ours = r == run;
+        if ours {
+            taken.push(task);
+        }
+        !ours
+    });
+    taken
+}
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("asynclife-sim packs a run id and a task id into a waker's 64-bit data word");
@@ -44,14 +78,19 @@ pub(crate) fn borrowed(run: u32, task: TaskId) -> ManuallyDrop<Waker> {
     ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(pack(run, task), &VTABLE)) })
 }
 
-/// Runs `f` on the kernel of the waker's run, if that run is the thread's current one.
-fn with_run(data: *const (), f: impl FnOnce(&Kernel, TaskId)) {
+/// Runs `f` on the kernel of the waker's run, if that run is the thread's current one;
+/// whether it was.
+fn with_run(data: *const (), f: impl FnOnce(&Kernel, TaskId)) -> bool {
     let (run, task) = unpack(data);
     context::with_current(|kernel| {
         if kernel.run_tag == run {
             f(kernel, task);
+            true
+        } else {
+            false
         }
-    });
+    })
+    .unwrap_or(false)
 }
 
 /// Wakes `waker` on behalf of `kernel`, with the state released (a finished task's joiner): a
@@ -149,25 +188,32 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, dr
 // `RawWakerVTable` signature requires it.
 
 unsafe fn clone(data: *const ()) -> RawWaker {
-    with_run(data, |kernel, task| {
+    let _ = with_run(data, |kernel, task| {
         kernel.waker_refs.with(|refs| refs[task.index()] += 1);
     });
     RawWaker::new(data, &VTABLE)
 }
 
 unsafe fn wake(data: *const ()) {
-    with_run(data, |kernel, task| {
+    let woken = with_run(data, |kernel, task| {
         wake_own_by_ref(kernel, task);
         release(kernel, task);
     });
+    if !woken {
+        let (run, task) = unpack(data);
+        note_foreign_wake(run, task);
+    }
 }
 
 unsafe fn wake_by_ref(data: *const ()) {
-    with_run(data, wake_own_by_ref);
+    if !with_run(data, wake_own_by_ref) {
+        let (run, task) = unpack(data);
+        note_foreign_wake(run, task);
+    }
 }
 
 unsafe fn drop_waker(data: *const ()) {
-    with_run(data, release);
+    let _ = with_run(data, release);
 }
 
 /// One live waker fewer. Saturating: a waker cloned where its run was not current (another
