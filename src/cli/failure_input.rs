@@ -42,6 +42,19 @@ pub fn read(path: &Path, app: &App<'_>) -> anyhow::Result<(Failure, Source)> {
     Ok((failure, Source::Scenario(subsystem)))
 }
 
+/// Reads a scenario's failure file for a command that must run it again (`what`: replay,
+/// shrink); a test's failure file is an error that prints the line replaying it in its test.
+pub fn read_scenario(
+    path: &Path,
+    app: &App<'_>,
+    what: &str,
+) -> anyhow::Result<(Failure, &'static dyn Registered)> {
+    match read(path, app)? {
+        (failure, Source::Scenario(subsystem)) => Ok((failure, subsystem)),
+        (_, Source::Test(line)) => Err(needs_its_test(path, what, &line)),
+    }
+}
+
 /// The error for a command that must run a test's failure.
 pub fn needs_its_test(path: &Path, what: &str, line: &str) -> anyhow::Error {
     anyhow::anyhow!(

@@ -1,6 +1,6 @@
 //! `asynclife replay FAILURE.json`: re-run a failure bit for bit and check its trace hash.
 
-use super::failure_input::{self, Source};
+use super::failure_input;
 use super::{report, App, Outcome, TraceFormat};
 use crate::failure::format_hash;
 use clap::Args;
@@ -16,17 +16,7 @@ pub struct ReplayArgs {
 }
 
 pub fn run(args: ReplayArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
-    let (failure, source) = failure_input::read(&args.failure, app)?;
-    let subsystem = match source {
-        Source::Scenario(subsystem) => subsystem,
-        Source::Test(line) => {
-            return Err(failure_input::needs_its_test(
-                &args.failure,
-                "replay",
-                &line,
-            ));
-        }
-    };
+    let (failure, subsystem) = failure_input::read_scenario(&args.failure, app, "replay")?;
     let variant = failure.variant.as_deref().unwrap_or_default();
     let report = subsystem
         .run(failure.replay_config(), &failure.workload, variant)

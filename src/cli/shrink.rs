@@ -1,7 +1,7 @@
 //! `asynclife shrink FAILURE.json`: the smallest fault plan, workload and schedule that still
 //! fail the same way.
 
-use super::failure_input::{self, Source};
+use super::failure_input;
 use super::{report, App, Outcome};
 use crate::shrink::shrink;
 use asynclife_sim::explore::write_atomically;
@@ -21,18 +21,8 @@ pub struct ShrinkArgs {
 }
 
 pub fn run(args: ShrinkArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
-    let (failure, source) = failure_input::read(&args.failure, app)?;
-    let subsystem = match source {
-        Source::Scenario(subsystem) => subsystem,
-        // A check shrinks its failing seed itself before it writes the file.
-        Source::Test(line) => {
-            return Err(failure_input::needs_its_test(
-                &args.failure,
-                "shrink",
-                &line,
-            ));
-        }
-    };
+    // A check shrinks its failing seed itself before it writes the file.
+    let (failure, subsystem) = failure_input::read_scenario(&args.failure, app, "shrink")?;
     let shrunk = shrink(&failure, subsystem)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.failure.display()))?;
     let out = args
