@@ -30,3 +30,36 @@ fn outside_a_simulation_a_process_call_names_the_feature_it_needs() {
     assert!(message.contains("rt::process::spawn"), "{message}");
     assert!(message.contains("`real` feature"), "{message}");
 }
+
+#[test]
+fn outside_a_simulation_a_store_call_names_itself_and_the_feature() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let panic = std::panic::catch_unwind(|| runtime.block_on(rt::kv::get("k")))
+        .expect_err("no real store without the feature");
+    let message = panic.downcast_ref::<String>().expect("a formatted message");
+    assert!(message.contains("asynclife_sim::rt::kv::get"), "{message}");
+    assert!(message.contains("`real` feature"), "{message}");
+}
+
+#[test]
+fn outside_a_simulation_time_and_tasks_run_on_tokio() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let answer = runtime.block_on(async {
+        let start = rt::now();
+        let task = rt::spawn("sleeper", async {
+            rt::sleep(Duration::from_secs(5)).await;
+            42
+        });
+        let answer = task.await.unwrap();
+        assert!(rt::now() - start >= Duration::from_secs(5));
+        answer
+    });
+    assert_eq!(answer, 42);
+}

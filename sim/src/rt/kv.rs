@@ -74,7 +74,10 @@ async fn call<R>(
     run: impl FnOnce(&mut KvStore, Instant) -> R,
 ) -> Result<R, Error> {
     if !context::in_simulation() {
-        return Ok(outside_simulation!("rt::kv", real::store::with_memory(run)));
+        return Ok(outside_simulation!(
+            &format!("rt::kv::{}", command.to_ascii_lowercase()),
+            real::store::with_memory(run)
+        ));
     }
     point(&format!("kv.{}", command.to_ascii_lowercase())).await?;
     let kernel = context::current();

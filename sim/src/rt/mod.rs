@@ -1,15 +1,15 @@
 //! The `rt` seam: a small tokio-shaped facade that subsystem code is written against.
 //!
 //! Every function dispatches at run time: inside a simulation (`Sim::run`) to the engine,
-//! otherwise to the tokio runtime the caller is on, with real processes and a real store
-//! ([`crate::real`]). No cfg flags, one build: the same code runs in a seed sweep, in a real
-//! run and in production.
+//! otherwise to the tokio runtime the caller is on. No cfg flags in the code under test: the
+//! same code runs in a seed sweep, in a real run and in production. Outside a simulation,
+//! [`process`] and [`kv`] are real mode's real children and store (feature `real`); without
+//! the feature they panic, naming the call and the feature.
 
-/// Real mode's answer to an `rt` call made outside a simulation, or, without the `real`
-/// feature, a panic that names the call and the feature it needs.
+/// With the `real` feature: real mode's answer to an `rt` call made outside a simulation.
 #[cfg(feature = "real")]
 macro_rules! outside_simulation {
-    ($call:literal, $real:expr) => {
+    ($call:expr, $real:expr) => {
         $real
     };
 }
@@ -17,7 +17,7 @@ macro_rules! outside_simulation {
 /// Without the `real` feature: a panic that names the call and the feature it needs.
 #[cfg(not(feature = "real"))]
 macro_rules! outside_simulation {
-    ($call:literal, $real:expr) => {
+    ($call:expr, $real:expr) => {
         $crate::rt::needs_real($call)
     };
 }
