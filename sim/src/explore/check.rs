@@ -201,8 +201,9 @@ impl Check {
         let caller = Location::caller();
         let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         let jobs = self.jobs.unwrap_or_else(default_jobs);
+        let twice = self.runs_twice();
         self.explore(&run, |range| {
-            seeds::first_failing(range, jobs, |seed| self.run_seed(&run, seed))
+            seeds::first_failing(range, jobs, |seed| self.run_seed(&run, seed, twice))
         })
     }
 
@@ -215,15 +216,21 @@ impl Check {
     {
         let caller = Location::caller();
         let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
+        let twice = self.runs_twice();
         self.explore(&run, |range| {
-            seeds::first_failing_here(range, |seed| self.run_seed(&run, seed))
+            seeds::first_failing_here(range, |seed| self.run_seed(&run, seed, twice))
         })
     }
 
-    /// One seed's run; twice, compared, under the determinism check.
-    fn run_seed(&self, run: &dyn Fn(SimConfig) -> Report, seed: u64) -> Report {
+    /// Whether every seed runs twice (the determinism check), read once per check.
+    fn runs_twice(&self) -> bool {
+        self.check_determinism || env::switch(ASYNCLIFE_CHECK_DETERMINISM)
+    }
+
+    /// One seed's run; `twice`, compared, under the determinism check.
+    fn run_seed(&self, run: &dyn Fn(SimConfig) -> Report, seed: u64, twice: bool) -> Report {
         let config = self.seed_config(seed);
-        if self.check_determinism || env::switch(ASYNCLIFE_CHECK_DETERMINISM) {
+        if twice {
             determinism::run_twice(run, config)
         } else {
             run(config)
