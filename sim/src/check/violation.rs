@@ -121,6 +121,17 @@ pub struct TaskRef {
     pub location: String,
 }
 
+impl TaskRef {
+    /// The reference to a task of a trace.
+    pub(crate) fn of(info: &crate::trace::TaskInfo) -> TaskRef {
+        TaskRef {
+            id: info.id,
+            name: info.name.to_string(),
+            location: info.location(),
+        }
+    }
+}
+
 impl fmt::Display for TaskRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -44,14 +44,11 @@ fn divergence(first: &Report, second: &Report) -> Violation {
         None => "(the run had ended)".to_string(),
     };
     let (x, y) = (a.get(index), b.get(index));
-    let task = x.or(y).and_then(|e| e.task).and_then(|id| {
-        let info = first.trace.tasks.get(id.index())?;
-        Some(TaskRef {
-            id,
-            name: info.name.to_string(),
-            location: format!("{}:{}", info.file, info.line),
-        })
-    });
+    let task = x
+        .or(y)
+        .and_then(|e| e.task)
+        .and_then(|id| first.trace.tasks.get(id.index()))
+        .map(TaskRef::of);
     let at = x.or(y).map(|e| e.at).unwrap_or_default();
     Violation {
         kind: ViolationKind::Nondeterminism,

@@ -383,11 +383,7 @@ fn push_in_place<T>(list: &mut Vec<T>, make: impl FnOnce() -> T) {
 
 impl State {
     pub(crate) fn task_ref(&self, id: TaskId) -> Option<TaskRef> {
-        self.recorder.trace.tasks.get(id.index()).map(|t| TaskRef {
-            id,
-            name: t.name.to_string(),
-            location: t.location(),
-        })
+        self.recorder.trace.tasks.get(id.index()).map(TaskRef::of)
     }
 
     pub(crate) fn push_violation(

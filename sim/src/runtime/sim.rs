@@ -504,8 +504,9 @@ fn stuck_tasks(st: &State) -> String {
             (last <= half && now > Instant::ZERO).then(|| {
                 let info = &st.recorder.trace.tasks[id.index()];
                 format!(
-                    "{id} '{}' spawned at {}:{}, not polled since {last}",
-                    info.name, info.file, info.line
+                    "{id} '{}' spawned at {}, not polled since {last}",
+                    info.name,
+                    info.location()
                 )
             })
         })
