@@ -43,17 +43,21 @@ pub fn shrink(failure: &Failure, subsystem: &dyn Registered) -> Result<Shrunk, S
         .map(|v| v.kind.clone())
         .ok_or("the failure file records no violation: nothing to shrink")?;
     let variant = failure.variant.clone().unwrap_or_default();
-    // The workload the candidates run: the shrinker's second step changes it.
+    // The file's own run first: a workload or variant the subsystem refuses (an edited file)
+    // is bad input, said here, before any candidate runs.
+    let original = subsystem.run(failure.replay_config(), &failure.workload, &variant)?;
+    if !original.has(&target) {
+        return Err("the failure does not reproduce: replay it to see why".into());
+    }
+    // The workload the candidates run: the shrinker's second step changes it. Every
+    // candidate is the subsystem's own smaller workload or the one that just ran.
     let workload = RefCell::new(failure.workload.clone());
     let mut run = |config: SimConfig| {
         subsystem
             .run(config, &workload.borrow(), &variant)
-            .unwrap_or_else(|e| panic!("the failure's workload ran before: {e}"))
+            .expect("a workload the subsystem made or ran before runs")
     };
     let mut candidates = Candidates::new(target, &mut run);
-    let original = candidates
-        .still_fails(failure.replay_config())
-        .ok_or("the failure does not reproduce: replay it to see why")?;
     // Candidates run from the seed with the run's own policy, recording a new schedule; if
     // the seed alone does not fail (the file came from a replay), the schedule stays pinned.
     let mut config = failure.sim.clone();
@@ -78,7 +82,7 @@ pub fn shrink(failure: &Failure, subsystem: &dyn Registered) -> Result<Shrunk, S
         break;
     }
     let (schedule, report) = shrink::shrink_schedule(&mut candidates, &config, best);
-    let runs = candidates.runs;
+    let runs = candidates.runs + 1;
     let mut shrunk = failure.clone();
     shrunk.sim = config;
     shrunk.workload = workload.into_inner();

@@ -37,7 +37,7 @@ fn edited(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
 #[test]
 fn an_edited_failure_file_is_bad_input_naming_the_file_and_the_field() {
     let dir = scratch("edited");
-    let cases: [(&str, Edit); 3] = [
+    let cases: [(&str, Edit); 4] = [
         ("sim.max_steps", |j| j["sim"]["max_steps"] = 0.into()),
         ("sim.max_virtual_time_ms", |j| {
             j["sim"]["max_virtual_time_ms"] = 0.into()
@@ -45,6 +45,7 @@ fn an_edited_failure_file_is_bad_input_naming_the_file_and_the_field() {
         ("unknown subsystem 'nope'", |j| {
             j["subsystem"] = "nope".into()
         }),
+        ("workload", |j| j["workload"]["sessions"] = "many".into()),
     ];
     for (field, edit) in cases {
         let path = edited(&dir, edit);
