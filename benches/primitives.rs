@@ -2,6 +2,10 @@
 //! empty task in one run, ours against tokio's current-thread runtime with paused time running
 //! the same `rt` code, in the same run.
 //!
+//! `yield/asynclife-unwatched` is the same yields with the wall-clock poll timer off
+//! (`wall_poll_threshold` zero): yields are one poll each, so their ratio is the most the
+//! `wall-blocked-poll` warning can cost.
+//!
 //! `cargo bench --bench primitives`. The cleanup storm (`benches/engine.rs`) mixes these; this
 //! tells which of them a change to the engine moved, and where we stand against tokio on each.
 
@@ -35,7 +39,11 @@ async fn spawn_joins() {
 }
 
 fn on_engine<F: Future<Output = ()> + 'static>(main: fn() -> F) {
-    let report = Sim::new(SimConfig::with_seed(1)).run(main);
+    on_engine_with(SimConfig::with_seed(1), main);
+}
+
+fn on_engine_with<F: Future<Output = ()> + 'static>(config: SimConfig, main: fn() -> F) {
+    let report = Sim::new(config).run(main);
     assert_eq!(report.verdict, Verdict::Pass);
 }
 
@@ -47,6 +55,13 @@ fn primitives(c: &mut Criterion) {
     let mut group = c.benchmark_group("primitives");
     group.throughput(Throughput::Elements(OPS));
     group.bench_function("yield/asynclife", |b| b.iter(|| on_engine(yields)));
+    group.bench_function("yield/asynclife-unwatched", |b| {
+        let unwatched = SimConfig {
+            wall_poll_threshold: Duration::ZERO,
+            ..SimConfig::with_seed(1)
+        };
+        b.iter(|| on_engine_with(unwatched.clone(), yields))
+    });
     group.bench_function("yield/tokio-paused", |b| b.iter(|| on_tokio(yields)));
     group.bench_function("sleep/asynclife", |b| b.iter(|| on_engine(sleeps)));
     group.bench_function("sleep/tokio-paused", |b| b.iter(|| on_tokio(sleeps)));

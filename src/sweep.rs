@@ -8,7 +8,7 @@
 use crate::registry::Registered;
 use crate::scenario::{Expect, Scenario};
 use asynclife_sim::explore::compare_runs;
-use asynclife_sim::{Report, SimConfig};
+use asynclife_sim::{Report, SimConfig, Violation};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -53,7 +53,15 @@ pub struct SweepResult {
     pub unexpected: Vec<SeedOutcome>,
     /// The smallest seed on which any violation fired (expected or not).
     pub first_failing: Option<SeedOutcome>,
+    /// Seeds whose report carries a warning beside its verdict (`wall-blocked-poll`,
+    /// `replay-divergence`).
+    pub seeds_with_warnings: u64,
+    /// The first warning of each of the first [`WARNED_SEEDS_KEPT`] of them, by seed.
+    pub warned: Vec<(u64, Violation)>,
 }
+
+/// How many warned seeds a sweep result names.
+pub const WARNED_SEEDS_KEPT: usize = 5;
 
 /// Whether `report` is what `expect` asks for. An expected failure is met by a run where the
 /// named invariant fires (a defect often trips others too, downstream of it); a run where
@@ -166,6 +174,12 @@ pub fn sweep(
         ..SweepResult::default()
     };
     for outcome in outcomes {
+        if let Some(warning) = outcome.report.warnings.first() {
+            result.seeds_with_warnings += 1;
+            if result.warned.len() < WARNED_SEEDS_KEPT {
+                result.warned.push((outcome.seed, warning.clone()));
+            }
+        }
         if outcome.as_expected {
             result.as_expected += 1;
         }

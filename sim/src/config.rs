@@ -25,6 +25,16 @@ pub struct SimConfig {
     /// (100 ms by default, asyncio's `slow_callback_duration`).
     #[serde(with = "millis", rename = "blocked_poll_threshold_ms")]
     pub blocked_poll_threshold: Duration,
+    /// A poll that takes longer than this on the wall clock (a `std::thread::sleep`, a heavy
+    /// synchronous call, a blocking lock inside async code) is reported as a
+    /// `wall-blocked-poll` warning beside the verdict (1 s by default; zero turns it off).
+    /// The wall clock never reaches the trace, the hash or the verdict, unless
+    /// [`wall_poll_is_finding`](Self::wall_poll_is_finding) is set.
+    #[serde(with = "millis", rename = "wall_poll_threshold_ms")]
+    pub wall_poll_threshold: Duration,
+    /// Report a wall-blocked poll as a violation, which fails the run, instead of a warning.
+    /// Off by default: the finding would then depend on how loaded the machine is.
+    pub wall_poll_is_finding: bool,
     /// Keep every event in the report (the hash is computed either way).
     pub record_trace: bool,
     /// The faults to inject. In swarm mode each seed draws its own concrete plan from it.
@@ -39,6 +49,8 @@ impl Default for SimConfig {
             max_steps: 1_000_000,
             max_virtual_time: Duration::from_secs(24 * 3600),
             blocked_poll_threshold: Duration::from_millis(100),
+            wall_poll_threshold: Duration::from_secs(1),
+            wall_poll_is_finding: false,
             record_trace: true,
             faults: FaultPlan::default(),
         }
@@ -90,6 +102,10 @@ pub struct SimSection {
     pub max_virtual_time_ms: Option<u64>,
     /// The blocked-executor threshold, in milliseconds.
     pub blocked_poll_threshold_ms: Option<u64>,
+    /// The wall-clock threshold of a `wall-blocked-poll` warning, in milliseconds (0: off).
+    pub wall_poll_threshold_ms: Option<u64>,
+    /// Make a wall-blocked poll a finding instead of a warning.
+    pub wall_poll_is_finding: Option<bool>,
 }
 
 impl SimSection {
@@ -107,6 +123,12 @@ impl SimSection {
         }
         if let Some(ms) = self.blocked_poll_threshold_ms {
             config.blocked_poll_threshold = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.wall_poll_threshold_ms {
+            config.wall_poll_threshold = Duration::from_millis(ms);
+        }
+        if let Some(is_finding) = self.wall_poll_is_finding {
+            config.wall_poll_is_finding = is_finding;
         }
         config.faults = faults.clone();
         config

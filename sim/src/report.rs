@@ -11,6 +11,9 @@ use std::time::Duration;
 /// How many trace events before the first violation a report shows.
 pub(crate) const CONTEXT_EVENTS: usize = 12;
 
+/// How many warnings a report keeps.
+pub const MAX_WARNINGS: usize = 16;
+
 /// Pass, or fail with at least one violation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +39,12 @@ pub struct Stats {
     pub virtual_time_ns: u64,
     /// The longest any single poll held the executor.
     pub max_poll_hold_ns: u64,
+    /// Replay decisions that named a task that was not runnable (0 outside a replay).
+    #[serde(default)]
+    pub divergences: u64,
+    /// Polls that took longer than the wall-clock threshold (`wall-blocked-poll`).
+    #[serde(default)]
+    pub wall_blocked_polls: u64,
 }
 
 impl Stats {
@@ -59,6 +68,12 @@ pub struct Report {
     pub verdict: Verdict,
     /// What fired, in the order it fired.
     pub violations: Vec<Violation>,
+    /// What a detector noticed that does not decide the verdict, and is in neither the trace
+    /// nor its hash: a poll slow on the wall clock (`wall-blocked-poll`), a replay that left
+    /// its schedule (`replay-divergence`). At most [`MAX_WARNINGS`] are kept; `stats` counts
+    /// them all.
+    #[serde(default)]
+    pub warnings: Vec<Violation>,
     /// Every event.
     pub trace: Trace,
     /// Every scheduling decision: replaying it gives the identical trace.
@@ -135,6 +150,9 @@ impl fmt::Display for Report {
         }
         for v in &self.violations {
             writeln!(f, "  violation {v}")?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "  warning {w}")?;
         }
         let context = self.events_before_first_violation();
         if context.event_count > 0 {

@@ -33,6 +33,10 @@ pub fn run(args: ReplayArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
             args.failure.display(),
             failure.trace_hash
         );
+        for warning in &report.warnings {
+            // A fix usually changes the schedule: the replay then tested a different run.
+            println!("  warning {warning}");
+        }
         return Ok(Outcome::AsExpected);
     }
     if hash == failure.trace_hash {

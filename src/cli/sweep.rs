@@ -174,6 +174,9 @@ fn sweep_one(
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     let ok = judge(app, &scenario, &variant, &result, seeds.end - seeds.start)?;
+    if !args.json {
+        print_warnings(&scenario, &variant, &result);
+    }
     let row = Row {
         name: scenario.name(),
         variant,
@@ -189,6 +192,7 @@ fn sweep_one(
             json!({"scenario": scenario.path, "variant": row.variant, "seeds_run": row.seeds_run,
                    "passed": result.as_expected, "failed": row.failed,
                    "first_failing_seed": row.first_failing,
+                   "seeds_with_warnings": result.seeds_with_warnings,
                    "seeds_per_second": (row.seeds_per_second * 10.0).round() / 10.0,
                    "as_expected": ok})
         );
@@ -226,6 +230,22 @@ fn judge(
         }
     }
     Ok(result.unexpected.is_empty())
+}
+
+/// The warnings beside the verdicts: they decide nothing, but a person should see them.
+fn print_warnings(scenario: &Scenario, variant: &str, result: &SweepResult) {
+    if result.seeds_with_warnings == 0 {
+        return;
+    }
+    println!(
+        "warning in {} (variant {variant}): {} seed(s) carry a warning beside the verdict \
+         (nothing failed because of it):",
+        scenario.path.display(),
+        result.seeds_with_warnings
+    );
+    for (seed, warning) in &result.warned {
+        println!("  seed {seed}: {warning}");
+    }
 }
 
 fn progress_bar(scenario: &Scenario, variant: &str, seeds: u64, quiet: bool) -> ProgressBar {

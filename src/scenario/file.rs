@@ -264,11 +264,16 @@ pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String>
         .scenario
         .as_ref()
         .map_or_else(|| failure.name(), |s| s.display().to_string());
+    let defaults = SimConfig::default();
     let sim = SimSection {
         policy: Some(Policy::Replay(failure.schedule.clone())),
         max_steps: Some(failure.sim.max_steps),
         max_virtual_time_ms: Some(failure.sim.max_virtual_time.as_millis() as u64),
         blocked_poll_threshold_ms: Some(failure.sim.blocked_poll_threshold.as_millis() as u64),
+        // The wall-clock settings only when the failure changed them.
+        wall_poll_threshold_ms: (failure.sim.wall_poll_threshold != defaults.wall_poll_threshold)
+            .then_some(failure.sim.wall_poll_threshold.as_millis() as u64),
+        wall_poll_is_finding: failure.sim.wall_poll_is_finding.then_some(true),
     };
     let mut doc = toml::Table::new();
     let mut put = |key: &str, value: Result<toml::Value, toml::ser::Error>| -> Result<(), String> {

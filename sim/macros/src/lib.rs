@@ -20,7 +20,8 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
 /// Options, all optional: `seeds = 500` (default 100; `ASYNCLIFE_SEEDS` overrides),
 /// `first_seed = 0`, `policy = "random" | "pct" | "fifo"`, `depth = 3` (PCT's bug depth),
 /// `faults = EXPR` (a `FaultPlan`), `max_steps = N`, `max_virtual_time_ms = N`,
-/// `blocked_poll_threshold_ms = N`, `jobs = N`, `shrink = false`, `local = true` (one
+/// `blocked_poll_threshold_ms = N`, `wall_poll_threshold_ms = N` (0: off),
+/// `wall_poll_is_finding = true`, `jobs = N`, `shrink = false`, `local = true` (one
 /// thread, for a body that captures what cannot cross threads).
 ///
 /// ```ignore
@@ -87,11 +88,17 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
         let value = &option.value;
         let span = option.span();
         match key.as_str() {
-            "seeds" | "first_seed" | "max_steps" | "jobs" | "shrink" | "faults" => {
+            "seeds"
+            | "first_seed"
+            | "max_steps"
+            | "jobs"
+            | "shrink"
+            | "faults"
+            | "wall_poll_is_finding" => {
                 let method = syn::Ident::new(&key, Span::call_site());
                 builder.push(quote_spanned!(span=> .#method(#value)));
             }
-            "max_virtual_time_ms" | "blocked_poll_threshold_ms" => {
+            "max_virtual_time_ms" | "blocked_poll_threshold_ms" | "wall_poll_threshold_ms" => {
                 let method = syn::Ident::new(key.trim_end_matches("_ms"), Span::call_site());
                 builder.push(quote_spanned!(span=>
                     .#method(::std::time::Duration::from_millis(#value))));
@@ -105,7 +112,7 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
                     format!(
                         "unknown option `{key}` (known: seeds, first_seed, policy, depth, \
                          faults, max_steps, max_virtual_time_ms, blocked_poll_threshold_ms, \
-                         jobs, shrink, local)"
+                         wall_poll_threshold_ms, wall_poll_is_finding, jobs, shrink, local)"
                     ),
                 ))
             }

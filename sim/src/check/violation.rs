@@ -28,7 +28,9 @@ pub enum ViolationKind {
     Hang,
     /// A simulated process was alive, or exited and never reaped, at the end.
     OrphanProcess,
-    /// A replayed schedule named a task that was not runnable: the run diverged.
+    /// A replayed schedule named a task that was not runnable, or the run ended with
+    /// decisions of it unused: the run left the recorded schedule (the code changed, or it is
+    /// not deterministic). A warning beside the verdict: a replay of fixed code diverges too.
     ReplayDivergence,
     /// The same seed, run twice in one process, gave two different traces: something the
     /// engine does not control (a global counter, tokio's unbiased `select!`, the wall clock)
@@ -41,13 +43,17 @@ pub enum ViolationKind {
     /// A waker of the run was woken where the run is not current: from another thread. The
     /// run cannot be deterministic then (the wake does nothing; the task may hang instead).
     ForeignWake,
+    /// One poll took longer than a threshold on the wall clock: a `std::thread::sleep` or a
+    /// heavy synchronous call inside async code. A warning beside the verdict unless
+    /// `SimConfig::wall_poll_is_finding` is set, since it depends on the machine's load.
+    WallBlockedPoll,
     /// A named invariant registered by the code under test.
     Invariant(String),
 }
 
 impl ViolationKind {
     /// The built-in detectors, in the order they are documented.
-    pub const DETECTORS: [ViolationKind; 12] = [
+    pub const DETECTORS: [ViolationKind; 13] = [
         ViolationKind::UnobservedPanic,
         ViolationKind::MainPanicked,
         ViolationKind::LeakedTask,
@@ -60,6 +66,7 @@ impl ViolationKind {
         ViolationKind::Nondeterminism,
         ViolationKind::ForeignRuntime,
         ViolationKind::ForeignWake,
+        ViolationKind::WallBlockedPoll,
     ];
 
     /// The stable name of the detector or invariant.
@@ -77,6 +84,7 @@ impl ViolationKind {
             ViolationKind::Nondeterminism => "nondeterminism",
             ViolationKind::ForeignRuntime => "foreign-runtime",
             ViolationKind::ForeignWake => "foreign-wake",
+            ViolationKind::WallBlockedPoll => "wall-blocked-poll",
             ViolationKind::Invariant(name) => name,
         }
     }

@@ -8,6 +8,7 @@ use super::found::{Found, Replayed, ShrinkSummary};
 use super::origin::TestOrigin;
 use super::seeds;
 use super::shrink::{self, Candidates};
+use super::warned::Warned;
 use crate::check::ViolationKind;
 use crate::config::SimConfig;
 use crate::env::{
@@ -69,6 +70,9 @@ pub struct Passed {
     pub seeds: Range<u64>,
     /// Set when the check replayed a failure file (`ASYNCLIFE_REPLAY`) that now passes.
     pub replayed: Option<PathBuf>,
+    /// Seeds that passed with a warning beside the verdict (`wall-blocked-poll`,
+    /// `replay-divergence`); the check prints the first.
+    pub seeds_with_warnings: u64,
 }
 
 impl Check {
@@ -132,6 +136,20 @@ impl Check {
     /// The blocked-executor threshold.
     pub fn blocked_poll_threshold(mut self, threshold: Duration) -> Check {
         self.config.blocked_poll_threshold = threshold;
+        self
+    }
+
+    /// The wall-clock threshold of the `wall-blocked-poll` warning (1 s by default; zero
+    /// turns it off).
+    pub fn wall_poll_threshold(mut self, threshold: Duration) -> Check {
+        self.config.wall_poll_threshold = threshold;
+        self
+    }
+
+    /// Make a wall-blocked poll fail the seed instead of warning. The outcome then depends
+    /// on the machine's load: keep the threshold generous.
+    pub fn wall_poll_is_finding(mut self, is_finding: bool) -> Check {
+        self.config.wall_poll_is_finding = is_finding;
         self
     }
 
@@ -202,8 +220,11 @@ impl Check {
         let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         let jobs = self.jobs.unwrap_or_else(default_jobs);
         let twice = self.runs_twice();
-        self.explore(&run, |range| {
-            seeds::first_failing(range, jobs, |seed| self.run_seed(&run, seed, twice))
+        let warned = Warned::default();
+        self.explore(&run, &warned, |range| {
+            seeds::first_failing(range, jobs, |seed| {
+                self.run_seed(&run, seed, twice, &warned)
+            })
         })
     }
 
@@ -217,8 +238,9 @@ impl Check {
         let caller = Location::caller();
         let run = |config: SimConfig| Sim::new(config).run_at(caller, &test);
         let twice = self.runs_twice();
-        self.explore(&run, |range| {
-            seeds::first_failing_here(range, |seed| self.run_seed(&run, seed, twice))
+        let warned = Warned::default();
+        self.explore(&run, &warned, |range| {
+            seeds::first_failing_here(range, |seed| self.run_seed(&run, seed, twice, &warned))
         })
     }
 
@@ -228,13 +250,21 @@ impl Check {
     }
 
     /// One seed's run; `twice`, compared, under the determinism check.
-    fn run_seed(&self, run: &dyn Fn(SimConfig) -> Report, seed: u64, twice: bool) -> Report {
+    fn run_seed(
+        &self,
+        run: &dyn Fn(SimConfig) -> Report,
+        seed: u64,
+        twice: bool,
+        warned: &Warned,
+    ) -> Report {
         let config = self.seed_config(seed);
-        if twice {
+        let report = if twice {
             determinism::run_twice(run, config)
         } else {
             run(config)
-        }
+        };
+        warned.note(&report);
+        report
     }
 
     /// The configuration of one seed.
@@ -269,6 +299,7 @@ impl Check {
     fn explore(
         &self,
         run: &dyn Fn(SimConfig) -> Report,
+        warned: &Warned,
         search: impl FnOnce(Range<u64>) -> Option<Report>,
     ) -> Result<Passed, Box<Found>> {
         if let Err(e) = self.config.validate() {
@@ -291,10 +322,16 @@ impl Check {
         }
         let range = self.seed_range();
         match search(range.clone()) {
-            None => Ok(Passed {
-                seeds: range,
-                replayed: None,
-            }),
+            None => {
+                if let Some(line) = warned.summary(&self.name) {
+                    eprintln!("{line}");
+                }
+                Ok(Passed {
+                    seeds: range,
+                    replayed: None,
+                    seeds_with_warnings: warned.seeds(),
+                })
+            }
             Some(report) => Err(Box::new(self.file(run, origin, range, report))),
         }
     }
@@ -379,9 +416,14 @@ impl Check {
                 path.display(),
                 failure.trace_hash
             );
+            for warning in &report.warnings {
+                // A fix usually changes the schedule: the replay then tested a different run.
+                eprintln!("  warning {warning}");
+            }
             return Ok(Passed {
                 seeds: failure.seed..failure.seed.saturating_add(1),
                 replayed: Some(path),
+                seeds_with_warnings: u64::from(!report.warnings.is_empty()),
             });
         }
         Err(Box::new(Found {

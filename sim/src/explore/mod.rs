@@ -14,6 +14,7 @@ mod found;
 mod origin;
 mod seeds;
 pub mod shrink;
+mod warned;
 
 pub use check::{check_pct, check_random, replay, Check, Passed, DEFAULT_SEEDS};
 pub use determinism::{compare_runs, run_twice};

@@ -17,12 +17,13 @@ use super::spare::Spare;
 use super::state_cell::StateCell;
 use super::timers::{TimerEntry, TimerKey, Timers};
 use super::waker::{self, run_tag};
+use super::wall::WallWatch;
 use super::word_list::WordList;
 use super::world::WorldState;
 use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};
 use crate::config::SimConfig;
-use crate::report::Stats;
+use crate::report::{Stats, MAX_WARNINGS};
 use crate::time::Instant;
 use crate::trace::{EventKind, TaskId, TaskInfo, Trace, TraceHasher};
 use rand::SeedableRng;
@@ -106,6 +107,8 @@ pub(crate) struct State {
     pub(crate) poll_started: Instant,
     /// The task being polled aborted itself.
     pub(crate) abort_current: bool,
+    /// Times polls on the wall clock, for the `wall-blocked-poll` warning.
+    pub(crate) wall: WallWatch,
     pub(crate) scheduler: Scheduler,
     pub(crate) scheduler_rng: ChaCha8Rng,
     pub(crate) workload_rng: ChaCha8Rng,
@@ -113,6 +116,8 @@ pub(crate) struct State {
     pub(crate) fault_rng: ChaCha8Rng,
     pub(crate) recorder: Recorder,
     pub(crate) violations: Vec<Violation>,
+    /// Warnings: beside the verdict, never in the trace (see `Report::warnings`).
+    pub(crate) warnings: Vec<Violation>,
     pub(crate) decisions: Vec<TaskId>,
     pub(crate) stats: Stats,
     pub(crate) world: WorldState,
@@ -172,6 +177,7 @@ impl Kernel {
                 current: None,
                 poll_started: Instant::ZERO,
                 abort_current: false,
+                wall: WallWatch::new(config.wall_poll_threshold),
                 scheduler,
                 scheduler_rng,
                 workload_rng: stream_rng(config.seed, Stream::Workload),
@@ -190,6 +196,7 @@ impl Kernel {
                     record,
                 },
                 violations: Vec::new(),
+                warnings: Vec::new(),
                 decisions: Vec::with_capacity(256),
                 stats: Stats::default(),
                 world,
@@ -384,6 +391,26 @@ fn push_in_place<T>(list: &mut Vec<T>, make: impl FnOnce() -> T) {
 impl State {
     pub(crate) fn task_ref(&self, id: TaskId) -> Option<TaskRef> {
         self.recorder.trace.tasks.get(id.index()).map(TaskRef::of)
+    }
+
+    /// Files a warning: kept in the report (the first `MAX_WARNINGS`), never in the trace.
+    pub(crate) fn push_warning(
+        &mut self,
+        kind: ViolationKind,
+        task: Option<TaskId>,
+        message: String,
+    ) {
+        if self.warnings.len() >= MAX_WARNINGS {
+            return;
+        }
+        let task = task.and_then(|id| self.task_ref(id));
+        let at = self.now;
+        self.warnings.push(Violation {
+            kind,
+            task,
+            at,
+            message,
+        });
     }
 
     pub(crate) fn push_violation(

@@ -15,6 +15,7 @@ mod state_cell;
 mod task_future;
 pub(crate) mod timers;
 mod waker;
+mod wall;
 mod word_list;
 mod world;
 

@@ -60,6 +60,21 @@ pub(crate) struct Scheduler {
     priorities: Vec<u64>,
     /// Replay decisions that named a task that was not runnable.
     pub(crate) divergences: u64,
+    /// The first of them.
+    pub(crate) first_divergence: Option<Divergence>,
+}
+
+/// Where a replay first left its schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Divergence {
+    /// The index of the decision in the schedule.
+    pub(crate) decision: usize,
+    /// The step at which it was to be taken.
+    pub(crate) step: u64,
+    /// The task the schedule named.
+    pub(crate) wanted: TaskId,
+    /// The tasks that were runnable instead.
+    pub(crate) runnable: Vec<TaskId>,
 }
 
 impl Scheduler {
@@ -77,6 +92,24 @@ impl Scheduler {
             change_points,
             priorities: Vec::new(),
             divergences: 0,
+            first_divergence: None,
+        }
+    }
+
+    /// A replay's decisions that the run never reached: the run made fewer choices than the
+    /// recorded one (0 for other policies, and for a schedule used up).
+    pub(crate) fn unused_decisions(&self) -> usize {
+        match &self.policy {
+            Policy::Replay(schedule) => schedule.len().saturating_sub(self.replay_position),
+            _ => 0,
+        }
+    }
+
+    /// The length of the schedule being replayed, if any.
+    pub(crate) fn replayed_len(&self) -> Option<usize> {
+        match &self.policy {
+            Policy::Replay(schedule) => Some(schedule.len()),
+            _ => None,
         }
     }
 
@@ -112,20 +145,36 @@ impl Scheduler {
             Policy::Fifo => 0,
             Policy::Pct { .. } => self.pick_pct(runnable.as_slice(), step),
             Policy::Replay(schedule) => {
-                let wanted = schedule.decisions.get(self.replay_position).copied();
+                let decision = self.replay_position;
+                let wanted = schedule.decisions.get(decision).copied();
                 self.replay_position += 1;
-                match wanted.and_then(|w| runnable.as_slice().iter().position(|&t| t == w)) {
-                    Some(index) => index,
-                    None => {
-                        if wanted.is_some() {
-                            self.divergences += 1;
+                match wanted {
+                    // Past the schedule's end: first runnable first, as documented.
+                    None => 0,
+                    Some(w) => match runnable.as_slice().iter().position(|&t| t == w) {
+                        Some(index) => index,
+                        None => {
+                            self.diverged(decision, step, w, runnable.as_slice());
+                            0
                         }
-                        0
-                    }
+                    },
                 }
             }
         };
         runnable.remove(index)
+    }
+
+    #[cold]
+    fn diverged(&mut self, decision: usize, step: u64, wanted: TaskId, runnable: &[TaskId]) {
+        self.divergences += 1;
+        if self.first_divergence.is_none() {
+            self.first_divergence = Some(Divergence {
+                decision,
+                step,
+                wanted,
+                runnable: runnable.to_vec(),
+            });
+        }
     }
 
     fn pick_pct(&mut self, runnable: &[TaskId], step: u64) -> usize {
@@ -181,6 +230,16 @@ mod tests {
         // Task 9 is not runnable: a divergence, and the front is taken.
         assert_eq!(s.pick(&mut q, 1, &mut rng), TaskId(1));
         assert_eq!(s.divergences, 1);
+        assert_eq!(
+            s.first_divergence,
+            Some(Divergence {
+                decision: 1,
+                step: 1,
+                wanted: TaskId(9),
+                runnable: vec![TaskId(1), TaskId(3)],
+            })
+        );
+        assert_eq!(s.unused_decisions(), 0);
         q.push_back(TaskId(4));
         assert_eq!(s.pick(&mut q, 2, &mut rng), TaskId(3));
         assert_eq!(s.divergences, 1);

@@ -174,6 +174,7 @@ fn steps(kernel: &Kernel) -> End {
             st.poll_started = started;
             debug_assert_eq!(kernel.clock.get(), started, "the clock's mirror is current");
             st.recorder.push(started, Some(task), EventKind::Poll);
+            st.wall.start();
             drop(guard);
 
             let waker = waker::borrowed(kernel.run_tag, task);
@@ -188,6 +189,7 @@ fn steps(kernel: &Kernel) -> End {
             let st = &mut *guard;
             st.current = None;
             check_poll_hold(st, task, started);
+            check_wall_hold(st, task);
             let aborted = std::mem::take(&mut st.abort_current);
             match polled {
                 Poll::Pending if !aborted => {
@@ -237,6 +239,7 @@ fn poll_panicked(kernel: &Kernel, caught: panic::CaughtPanic) {
         let task = st.current.take().expect("a task's poll was under way");
         let started = st.poll_started;
         check_poll_hold(st, task, started);
+        check_wall_hold(st, task);
         st.abort_current = false;
         (task, take_future(st, task))
     };
@@ -452,6 +455,33 @@ fn check_poll_hold(st: &mut State, task: TaskId, started: Instant) {
     }
 }
 
+/// A poll that took longer than the wall-clock threshold: a warning, or a finding when the
+/// configuration says so.
+#[inline(always)]
+fn check_wall_hold(st: &mut State, task: TaskId) {
+    if let Some(took) = st.wall.stop() {
+        wall_blocked(st, task, took);
+    }
+}
+
+#[cold]
+fn wall_blocked(st: &mut State, task: TaskId, took: std::time::Duration) {
+    st.stats.wall_blocked_polls += 1;
+    let threshold = st.wall.threshold().unwrap_or_default();
+    let message = format!(
+        "one poll took {} ms of real time (threshold {} ms): a \
+         std::thread::sleep, a blocking lock or a heavy synchronous call inside async code? \
+         Model a wait with rt::sleep, and work that holds the executor with rt::blocking",
+        took.as_millis(),
+        threshold.as_millis()
+    );
+    if st.config.wall_poll_is_finding {
+        st.push_violation(ViolationKind::WallBlockedPoll, Some(task), message);
+    } else {
+        st.push_warning(ViolationKind::WallBlockedPoll, Some(task), message);
+    }
+}
+
 /// A pending task that is not runnable and whose waker nobody holds can never run again.
 #[inline(always)]
 fn check_never_woken(kernel: &Kernel, st: &mut State, task: TaskId) {
@@ -570,6 +600,44 @@ fn check_invariants(kernel: &Kernel, phase: Phase) {
     }
 }
 
+/// A replay that left its schedule, as a warning: where it first named a task that was not
+/// runnable, or how many of its decisions the run never reached. A replay of fixed code may
+/// diverge on purpose; on unchanged code it means the code is not deterministic.
+fn replay_divergence(st: &mut State) {
+    let Some(len) = st.scheduler.replayed_len() else {
+        return;
+    };
+    st.stats.divergences = st.scheduler.divergences;
+    let name = |st: &State, id: TaskId| format!("{id} '{}'", st.recorder.trace.task_name(id));
+    if let Some(d) = st.scheduler.first_divergence.clone() {
+        let runnable: Vec<String> = d.runnable.iter().map(|&id| name(st, id)).collect();
+        let wanted = if d.wanted.index() < st.recorder.trace.tasks.len() {
+            name(st, d.wanted)
+        } else {
+            format!("{} (never spawned in this run)", d.wanted)
+        };
+        let message = format!(
+            "the replay left its schedule at step {}: decision {} of {len} names task {wanted}, \
+             which was not runnable (runnable: {}); {} decision(s) diverged in all. The code \
+             changed since the schedule was recorded, or it is not deterministic",
+            d.step,
+            d.decision + 1,
+            runnable.join(", "),
+            st.scheduler.divergences
+        );
+        st.push_warning(ViolationKind::ReplayDivergence, None, message);
+    }
+    let unused = st.scheduler.unused_decisions();
+    if unused > 0 {
+        let message = format!(
+            "the run ended with {unused} of the schedule's {len} decisions unused: it made \
+             fewer choices than the recorded run. The code changed since the schedule was \
+             recorded, or it is not deterministic"
+        );
+        st.push_warning(ViolationKind::ReplayDivergence, None, message);
+    }
+}
+
 /// The end-of-run detectors: leaked tasks (after a normal end), panics never awaited,
 /// orphan processes; then the invariants' end checks.
 fn end_checks(kernel: &Kernel, end: End) {
@@ -592,6 +660,7 @@ fn end_detectors(kernel: &Kernel, end: End) {
                 .into(),
         );
     }
+    replay_divergence(st);
     if st.sync_world() {
         kernel.wake_world_waiters(st);
     }
@@ -664,6 +733,7 @@ fn build_report(seed: u64, state: State) -> Report {
         seed,
         verdict,
         violations: state.violations,
+        warnings: state.warnings,
         trace: state.recorder.finish(),
         schedule: Schedule {
             decisions: state.decisions,
