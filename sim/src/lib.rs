@@ -56,6 +56,7 @@ mod scaled_clock;
 mod scenario_file;
 pub mod subsystem;
 pub mod time;
+pub mod tokio;
 pub mod trace;
 pub mod world;
 

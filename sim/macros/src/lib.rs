@@ -40,6 +40,75 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
+/// `#[tokio::test]` for the tokio-shaped module (`asynclife_sim::tokio::test`): the test
+/// attribute above, which also accepts tokio's options (`flavor`, `worker_threads`,
+/// `start_paused`) and ignores them: a simulation is one thread, and its time is virtual.
+#[proc_macro_attribute]
+pub fn tokio_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let ours = match without_tokio_options(args.into()) {
+        Ok(ours) => ours,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    match expand(ours, item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// `#[tokio::main]` for the tokio-shaped module (`asynclife_sim::tokio::main`): runs
+/// `async fn main` on tokio's current-thread runtime with time enabled; tokio's options are
+/// accepted and ignored.
+#[proc_macro_attribute]
+pub fn tokio_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    match expand_main(args.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// tokio's attribute options, which mean nothing under the engine.
+const TOKIO_OPTIONS: [&str; 4] = ["flavor", "worker_threads", "start_paused", "crate"];
+
+fn without_tokio_options(args: Tokens) -> syn::Result<Tokens> {
+    let options = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(args)?;
+    let kept = options.into_iter().filter(|option| {
+        !option
+            .path
+            .get_ident()
+            .is_some_and(|i| TOKIO_OPTIONS.contains(&i.to_string().as_str()))
+    });
+    Ok(quote!(#(#kept),*))
+}
+
+fn expand_main(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
+    let function: ItemFn = syn::parse2(item)?;
+    let sig = &function.sig;
+    if sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            sig.fn_token.span(),
+            "#[tokio::main] goes on an `async fn`",
+        ));
+    }
+    let rest = without_tokio_options(args)?;
+    if !rest.is_empty() {
+        return Err(syn::Error::new(
+            rest.span(),
+            "#[tokio::main] takes only tokio's options (flavor, worker_threads, start_paused)",
+        ));
+    }
+    let attrs = &function.attrs;
+    let vis = &function.vis;
+    let name = &sig.ident;
+    let output = &sig.output;
+    let body = &function.block;
+    Ok(quote! {
+        #(#attrs)*
+        #vis fn #name() #output {
+            ::asynclife_sim::tokio::__main_runtime().block_on(async move #body)
+        }
+    })
+}
+
 /// tokio's `select!`, deterministic: inside a simulation the branch polled first is drawn
 /// from the run's seed (explored by seeds, reproduced by replay); outside one it is tokio's
 /// `select!` as written. Same syntax: branches `pattern = future, if condition => handler`,

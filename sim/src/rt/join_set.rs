@@ -9,7 +9,7 @@
 //! way a member is queued when it finishes, even before the set is first awaited: results
 //! come in the order tasks finished, as from tokio's own `JoinSet`.
 
-use super::task::{spawn, JoinError, JoinHandle};
+use super::task::{spawn, AbortHandle, JoinError, JoinHandle};
 use crate::runtime::context;
 use crate::runtime::kernel::Kernel;
 use std::borrow::Cow;
@@ -188,13 +188,14 @@ impl<T: Send + 'static> JoinSet<T> {
         JoinSet::default()
     }
 
-    /// Spawns a named task into the set.
+    /// Spawns a named task into the set; the handle aborts it.
     #[track_caller]
-    pub fn spawn<F>(&mut self, name: impl Into<Cow<'static, str>>, future: F)
+    pub fn spawn<F>(&mut self, name: impl Into<Cow<'static, str>>, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
     {
         let mut handle = spawn(name, future);
+        let abort = handle.abort_handle();
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
@@ -215,6 +216,7 @@ impl<T: Send + 'static> JoinSet<T> {
             early,
         });
         self.len += 1;
+        abort
     }
 
     /// Waits for the next task to finish and returns its result; `None` when the set is empty.
@@ -222,6 +224,21 @@ impl<T: Send + 'static> JoinSet<T> {
     /// comes first.
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
         poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// The result of a task that has finished, if any, without waiting; `None` when the set
+    /// is empty or no member has finished.
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        match self.poll_join_next(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(result) => result,
+            Poll::Pending => None,
+        }
+    }
+
+    /// Aborts every task and waits for them all to end.
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
     }
 
     /// The member with this key, if it is still in the set.

@@ -32,7 +32,8 @@ mod time;
 
 pub use join_set::JoinSet;
 pub use random::{random_bool, random_range, random_u64, select_start};
-pub use task::{spawn, yield_now, JoinError, JoinHandle};
+pub use task::{spawn, yield_now, AbortHandle, JoinError, JoinHandle};
+pub(crate) use time::elapsed;
 pub use time::{
     blocking, interval, now, sleep, sleep_until, timeout, Elapsed, Interval, Sleep, Timeout,
 };

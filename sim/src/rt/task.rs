@@ -77,18 +77,34 @@ enum Inner<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// Aborts the task. In a simulation its future is dropped at once; awaiting the handle then
-    /// gives a cancelled `JoinError`. No effect on a finished task.
+    /// Aborts the task. In a simulation its future is dropped at the task's next turn (at
+    /// once, from its own poll); awaiting the handle then gives a cancelled `JoinError`. No
+    /// effect on a finished task.
     pub fn abort(&self) {
         match &self.inner {
-            Inner::Sim(h) => {
-                context::with_current(|kernel| {
-                    if kernel.run_id == h.run_id {
-                        kernel.abort(h.task);
-                    }
-                });
-            }
+            Inner::Sim(h) => abort_sim(h.run_id, h.task),
             Inner::Tokio(h) => h.abort(),
+        }
+    }
+
+    /// A handle that can abort the task, and may be cloned and sent anywhere, without the
+    /// right to join it (tokio's `JoinHandle::abort_handle`).
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            inner: match &self.inner {
+                Inner::Sim(h) => AbortInner::Sim {
+                    run_id: h.run_id,
+                    task: h.task,
+                },
+                Inner::Tokio(h) => AbortInner::Tokio(h.abort_handle()),
+            },
+        }
+    }
+
+    /// The handle of a task tokio spawned (`spawn_blocking` outside a simulation).
+    pub(crate) fn from_tokio(handle: tokio::task::JoinHandle<T>) -> JoinHandle<T> {
+        JoinHandle {
+            inner: Inner::Tokio(handle),
         }
     }
 
@@ -105,6 +121,51 @@ impl<T> JoinHandle<T> {
         match &self.inner {
             Inner::Sim(h) => Some(h.task),
             Inner::Tokio(_) => None,
+        }
+    }
+}
+
+/// Aborts a simulated task, if its run is the thread's current one.
+fn abort_sim(run_id: u64, task: TaskId) {
+    context::with_current(|kernel| {
+        if kernel.run_id == run_id {
+            kernel.abort(task);
+        }
+    });
+}
+
+/// The right to abort a task, without the right to join it: cloneable, and dropping it does
+/// nothing to the task.
+#[derive(Clone, Debug)]
+pub struct AbortHandle {
+    inner: AbortInner,
+}
+
+#[derive(Clone, Debug)]
+enum AbortInner {
+    Sim { run_id: u64, task: TaskId },
+    Tokio(tokio::task::AbortHandle),
+}
+
+impl AbortHandle {
+    /// Aborts the task, as [`JoinHandle::abort`] does.
+    pub fn abort(&self) {
+        match &self.inner {
+            AbortInner::Sim { run_id, task } => abort_sim(*run_id, *task),
+            AbortInner::Tokio(h) => h.abort(),
+        }
+    }
+
+    /// Whether the task has finished (completed, panicked or aborted). Outside its run, the
+    /// run is over and so is the task.
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            AbortInner::Sim { run_id, task } => context::with_current(|kernel| {
+                (kernel.run_id == *run_id).then(|| kernel.is_task_finished(*task))
+            })
+            .flatten()
+            .unwrap_or(true),
+            AbortInner::Tokio(h) => h.is_finished(),
         }
     }
 }

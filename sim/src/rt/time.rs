@@ -59,6 +59,14 @@ enum SleepInner {
     Tokio(Pin<Box<tokio::time::Sleep>>),
 }
 
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline())
+            .finish()
+    }
+}
+
 impl Sleep {
     /// When this sleep ends.
     pub fn deadline(&self) -> Instant {
@@ -112,6 +120,11 @@ impl fmt::Display for Elapsed {
 }
 
 impl std::error::Error for Elapsed {}
+
+/// The error of a timeout, for the tokio-shaped `timeout` (the field stays private).
+pub(crate) fn elapsed() -> Elapsed {
+    Elapsed(())
+}
 
 /// Runs `future` for at most `duration`. When the deadline passes first, the future is
 /// dropped (cancelled) and the result is `Err(Elapsed)`. A future that is ready at the same

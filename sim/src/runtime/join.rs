@@ -56,6 +56,26 @@ impl JoinError {
             JoinErrorRepr::Cancelled => None,
         }
     }
+
+    /// The panic's payload, as tokio's `JoinError::into_panic` gives it. The engine keeps a
+    /// panic's message, not its payload: this is a `Box<String>` of the message, whatever the
+    /// task panicked with.
+    ///
+    /// # Panics
+    /// If the task was aborted, as tokio's does.
+    pub fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("`JoinError` reason is not a panic.")
+    }
+
+    /// The panic's payload (see [`JoinError::into_panic`]), or the error itself when the task
+    /// was aborted.
+    pub fn try_into_panic(self) -> Result<Box<dyn std::any::Any + Send + 'static>, JoinError> {
+        match self.repr {
+            JoinErrorRepr::Panic(message) => Ok(Box::new(message)),
+            JoinErrorRepr::Cancelled => Err(self),
+        }
+    }
 }
 
 impl fmt::Display for JoinError {
@@ -247,7 +267,7 @@ impl Kernel {
         drop(result);
     }
 
-    fn is_task_finished(&self, task: TaskId) -> bool {
+    pub(crate) fn is_task_finished(&self, task: TaskId) -> bool {
         let st = self.state.borrow_mut();
         let join = &st.joins[task.index()];
         join.returned || join.result.is_some()
