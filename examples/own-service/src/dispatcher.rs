@@ -1,13 +1,19 @@
 //! The dispatcher: a bounded queue, a pool of workers posting to an endpoint with retries and
 //! exponential backoff, and a shutdown that drains within a grace period.
+//!
+//! Written as any tokio service is: its only asynclife line is the import of the tokio-shaped
+//! module in place of tokio itself, so that the same code runs under the engine in tests and
+//! on tokio in production.
 
 use crate::ledger::{Ledger, Outcome};
-use asynclife_sim::rt;
+use asynclife_sim::tokio;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::{sleep, timeout};
 
 /// One webhook to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,7 +70,7 @@ impl Default for Config {
 pub struct Dispatcher {
     queue: Option<mpsc::Sender<Delivery>>,
     backlog: Arc<tokio::sync::Mutex<mpsc::Receiver<Delivery>>>,
-    workers: rt::JoinSet<()>,
+    workers: JoinSet<()>,
     ledger: Arc<Mutex<Ledger>>,
     bug: Option<Bug>,
 }
@@ -75,15 +81,14 @@ impl Dispatcher {
         let (queue, backlog) = mpsc::channel(config.queue_capacity.max(1));
         let backlog = Arc::new(tokio::sync::Mutex::new(backlog));
         let ledger = Arc::new(Mutex::new(Ledger::default()));
-        let mut workers = rt::JoinSet::new();
-        for i in 0..config.workers {
-            let worker = work(
+        let mut workers = JoinSet::new();
+        for _ in 0..config.workers {
+            workers.spawn(work(
                 backlog.clone(),
                 ledger.clone(),
                 endpoint.clone(),
                 config.clone(),
-            );
-            workers.spawn(format!("worker-{i}"), worker);
+            ));
         }
         Dispatcher {
             queue: Some(queue),
@@ -128,7 +133,7 @@ impl Dispatcher {
     pub async fn shutdown(mut self, grace: Duration) {
         drop(self.queue.take());
         let workers = &mut self.workers;
-        let drained = rt::timeout(grace, async {
+        let drained = timeout(grace, async {
             while workers.join_next().await.is_some() {}
         })
         .await;
@@ -176,13 +181,13 @@ async fn work(
 async fn deliver(endpoint: &Endpoint, delivery: Delivery, config: &Config) -> Outcome {
     let mut last_error = String::new();
     for attempt in 1..=config.max_attempts.max(1) {
-        match rt::timeout(config.attempt_timeout, endpoint(delivery.clone())).await {
+        match timeout(config.attempt_timeout, endpoint(delivery.clone())).await {
             Ok(Ok(())) => return Outcome::Delivered { attempt },
             Ok(Err(e)) => last_error = e,
             Err(_) => last_error = "attempt timed out".into(),
         }
         if attempt < config.max_attempts {
-            rt::sleep(config.backoff_base * 2u32.pow(attempt - 1)).await;
+            sleep(config.backoff_base * 2u32.pow(attempt - 1)).await;
         }
     }
     Outcome::DeadLettered { reason: last_error }

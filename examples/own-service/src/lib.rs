@@ -1,4 +1,5 @@
-//! A webhook dispatcher, written as any tokio service would be but against `asynclife_sim::rt`:
+//! A webhook dispatcher, written as any tokio service is, with `use asynclife_sim::tokio;` for
+//! its imports (the harness side, [`harness`], uses the engine's `rt` for its seeded draws):
 //! a bounded queue, a pool of workers, retries with exponential backoff, and a graceful
 //! shutdown that must account for every delivery it accepted.
 //!

@@ -119,3 +119,34 @@ fn the_queue_refuses_when_full_and_the_refusal_is_counted() {
         .assert_pass();
     let _ = dispatcher::Bug::LoseInFlightOnShutdown;
 }
+
+/// The same service, unchanged, on real tokio: what production runs.
+#[test]
+fn the_dispatcher_runs_on_real_tokio_too() {
+    use asynclife_sim::tokio;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        assert!(!asynclife_sim::rt::in_simulation());
+        let endpoint: own_service::Endpoint = std::sync::Arc::new(|_| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                Ok(())
+            })
+        });
+        let dispatcher = Dispatcher::start(Config::default(), endpoint);
+        let ledger = dispatcher.ledger();
+        for id in 0..10 {
+            assert!(dispatcher.enqueue(Delivery {
+                id,
+                url: "https://hooks.example/up".into(),
+            }));
+        }
+        dispatcher.shutdown(Duration::from_secs(10)).await;
+        let ledger = ledger.lock().unwrap();
+        assert_eq!(ledger.delivered_count(), 10);
+        ledger.check_settled().unwrap();
+    });
+}

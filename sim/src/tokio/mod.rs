@@ -27,6 +27,8 @@
 //! (the seeded one: its branch order is drawn from the run's seed), [`join!`], [`try_join!`]
 //! and [`pin!`] (tokio's, which are deterministic), and the [`test`] and [`main`] attributes.
 //!
+//! [`runtime`] is tokio's, for running the service for real.
+//!
 //! What it does not: tokio's `net`, `fs`, `io`, `process` and `signal` (the world is modelled
 //! by [`crate::rt::process`] and [`crate::rt::kv`] instead), `runtime::Handle`,
 //! `task::LocalSet` and `spawn_local`. A third-party crate that calls tokio itself (a client
@@ -63,10 +65,18 @@ pub use asynclife_sim_macros::tokio_main as main;
 
 pub use ::tokio::{join, pin, try_join};
 
+/// tokio's runtime, for where the service runs for real (its `main`, a test of the real
+/// thing): `Builder::new_current_thread().enable_time().build()`. Inside a simulation there
+/// is no tokio runtime to build or reach (`Handle::current()` there panics, and the
+/// `foreign-runtime` detector names it).
+pub mod runtime {
+    pub use ::tokio::runtime::{Builder, Runtime};
+}
+
 /// The runtime that [`main`] builds: tokio's current-thread runtime, with its timer.
 #[doc(hidden)]
-pub fn __main_runtime() -> ::tokio::runtime::Runtime {
-    ::tokio::runtime::Builder::new_current_thread()
+pub fn __main_runtime() -> runtime::Runtime {
+    runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .expect("a current-thread tokio runtime builds")
