@@ -42,6 +42,9 @@
 // function reaches. Simulated code in this crate uses no `select!` at all.
 #![cfg_attr(feature = "real", allow(clippy::disallowed_macros))]
 
+// The macros reach the engine as `::asynclife_sim`, here too.
+extern crate self as asynclife_sim;
+
 pub mod check;
 mod config;
 pub mod env;

@@ -135,7 +135,9 @@ async fn run(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<Option<Messa
         asynclife_sim::select! {
             biased;
             job = jobs.recv() => match job {
-                Some(Some(request)) => tasks.spawn("haystack.retrieve", retrieve(shared.clone(), request)),
+                Some(Some(request)) => {
+                    tasks.spawn("haystack.retrieve", retrieve(shared.clone(), request));
+                }
                 Some(None) | None => break,
             },
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {

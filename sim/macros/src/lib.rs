@@ -3,6 +3,7 @@
 //! seeds as a `Check`, and `asynclife_sim::select!`, tokio's `select!` with its branch order
 //! drawn from the run's seed.
 
+mod krate;
 mod select;
 
 use proc_macro::TokenStream;
@@ -101,10 +102,11 @@ fn expand_main(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
     let name = &sig.ident;
     let output = &sig.output;
     let body = &function.block;
+    let engine = krate::engine();
     Ok(quote! {
         #(#attrs)*
         #vis fn #name() #output {
-            ::asynclife_sim::tokio::__main_runtime().block_on(async move #body)
+            #engine::tokio::__main_runtime().block_on(async move #body)
         }
     })
 }
@@ -187,13 +189,14 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
             }
         }
     }
+    let engine = krate::engine();
     let (name_of_policy, policy_span) = policy.unwrap_or(("random".to_string(), Span::call_site()));
     match (name_of_policy.as_str(), depth) {
         ("random", None) => {}
-        ("fifo", None) => builder.push(quote!(.policy(::asynclife_sim::Policy::Fifo))),
+        ("fifo", None) => builder.push(quote!(.policy(#engine::Policy::Fifo))),
         ("pct", depth) => {
             let depth = depth.unwrap_or_else(|| syn::parse_quote!(3));
-            builder.push(quote!(.policy(::asynclife_sim::Policy::Pct { depth: #depth })));
+            builder.push(quote!(.policy(#engine::Policy::Pct { depth: #depth })));
         }
         ("random" | "fifo", Some(depth)) => {
             return Err(syn::Error::new(
@@ -221,7 +224,7 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis fn #name() {
-            let _ = ::asynclife_sim::Check::new(stringify!(#name))
+            let _ = #engine::Check::new(stringify!(#name))
                 #(#builder)*
                 .#run(|| async #body);
         }

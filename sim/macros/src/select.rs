@@ -140,7 +140,8 @@ pub fn expand(select: Select) -> Tokens {
     let start = if select.biased {
         quote!(0usize)
     } else {
-        quote!(::asynclife_sim::rt::select_start(#n))
+        let engine = crate::krate::engine();
+        quote!(#engine::rt::select_start(#n))
     };
     // One branch: no rotation (and no `% 1` for clippy to point at in the user's code).
     let index = if n == 1 {
