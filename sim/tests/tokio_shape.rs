@@ -100,3 +100,15 @@ fn builder_names_a_task_and_spawn_blocking_holds_the_executor() {
     report.assert_pass();
     assert!(report.trace.tasks.iter().any(|t| t.name == "flusher"));
 }
+
+/// `#[tokio::main]` runs its body on tokio's current-thread runtime (production's side).
+#[tokio::main]
+async fn production_main() -> Vec<u32> {
+    assert!(!asynclife_sim::rt::in_simulation());
+    service().await
+}
+
+#[test]
+fn tokio_main_runs_the_service_on_tokio() {
+    assert_eq!(production_main(), vec![2, 4, 6, 4]);
+}
