@@ -69,12 +69,30 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
 
 /// The seeds of shard `i` of `n` within `range`: contiguous blocks, so that the shards
 /// partition the range exactly.
+/// The arithmetic is in 128 bits: `len * i` of two 64-bit numbers cannot overflow it, and
+/// each bound is at most `range.end`.
 pub fn shard_range(range: Range<u64>, shard: Option<(u64, u64)>) -> Range<u64> {
     let Some((i, n)) = shard else { return range };
-    let len = range.end - range.start;
-    let start = range.start + len * i / n;
-    let end = range.start + len * (i + 1) / n;
-    start..end
+    let len = u128::from(range.end - range.start);
+    let at = |k: u64| {
+        let offset = len * u128::from(k) / u128::from(n);
+        range.start + u64::try_from(offset).expect("an offset within the range fits")
+    };
+    at(i)..at(i + 1)
+}
+
+/// The seeds `--seeds N` asks of a scenario that starts at `first`: refused, as bad input,
+/// when they would run past the last seed, 2^64 - 1.
+fn counted_range(first: u64, count: u64, path: &std::path::Path) -> anyhow::Result<Range<u64>> {
+    match first.checked_add(count) {
+        Some(end) => Ok(first..end),
+        None => Err(anyhow::anyhow!(
+            "--seeds {count}: {} starts at seed {first}, and {count} seeds from there pass the \
+             last seed, {}",
+            path.display(),
+            u64::MAX
+        )),
+    }
 }
 
 pub fn run(args: SweepArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
@@ -106,7 +124,7 @@ pub fn run(args: SweepArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     for scenario in &scenarios {
         let range = match (&args.seed_range, args.seeds) {
             (Some(range), _) => range.clone(),
-            (None, Some(n)) => scenario.first_seed..scenario.first_seed.saturating_add(n),
+            (None, Some(n)) => counted_range(scenario.first_seed, n, &scenario.path)?,
             (None, None) => scenario.default_seeds(),
         };
         let seeds = shard_range(range, args.shard);
@@ -296,6 +314,38 @@ mod tests {
             }
             assert_eq!(covered, (10..1010).collect::<Vec<_>>(), "n = {n}");
         }
+    }
+
+    #[test]
+    fn shards_of_ranges_near_the_top_of_u64_neither_overflow_nor_lose_seeds() {
+        // Once `len * i` overflowed 64 bits here, and the shard ran 0 seeds.
+        let range = 0..9_223_372_036_854_775_810;
+        let halves = [
+            shard_range(range.clone(), Some((0, 2))),
+            shard_range(range.clone(), Some((1, 2))),
+        ];
+        assert_eq!(halves[0].start, 0);
+        assert_eq!(halves[0].end, halves[1].start);
+        assert_eq!(halves[1].end, range.end);
+        assert_eq!(halves[1].end - halves[1].start, 4_611_686_018_427_387_905);
+        let top = u64::MAX - 7..u64::MAX;
+        let mut covered = Vec::new();
+        for i in 0..7 {
+            covered.extend(shard_range(top.clone(), Some((i, 7))));
+        }
+        assert_eq!(covered, top.collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn seeds_past_the_last_one_are_refused_naming_the_file() {
+        let path = std::path::Path::new("scenarios/x.toml");
+        assert_eq!(counted_range(5, 10, path).unwrap(), 5..15);
+        let e = counted_range(1, u64::MAX, path).unwrap_err().to_string();
+        assert!(
+            e.contains("scenarios/x.toml") && e.contains("--seeds"),
+            "{e}"
+        );
+        assert_eq!(counted_range(0, u64::MAX, path).unwrap(), 0..u64::MAX);
     }
 
     #[test]
