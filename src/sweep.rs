@@ -38,7 +38,7 @@ pub struct SeedOutcome {
     pub as_expected: bool,
     /// The configuration it ran with.
     pub config: SimConfig,
-    /// The report (kept only for unexpected outcomes and expected failures' first seed).
+    /// The report; its trace is kept only for unexpected outcomes.
     pub report: Report,
 }
 
@@ -64,14 +64,19 @@ pub struct SweepResult {
 pub const WARNED_SEEDS_KEPT: usize = 5;
 
 /// Whether `report` is what `expect` asks for. An expected failure is met by a run where the
-/// named invariant fires (a defect often trips others too, downstream of it); a run where
-/// nothing fires is also accepted (a defect does not show on every seed); but a run where
-/// something else fires and the named one does not is a finding: the designated check missed.
+/// named invariant (or one listed in `also`) fires (a defect often trips others too,
+/// downstream of it); a run where nothing fires is also accepted (a defect does not show on
+/// every seed); but a run where only something else fires is a finding: the designated check
+/// missed.
 pub fn matches(expect: &Expect, report: &Report) -> bool {
     match expect {
         Expect::Pass => report.violations.is_empty(),
-        Expect::Fails(name) => {
-            report.violations.is_empty() || report.violations.iter().any(|v| v.kind.name() == name)
+        Expect::Fails { .. } => {
+            report.violations.is_empty()
+                || report
+                    .violations
+                    .iter()
+                    .any(|v| expect.accepts(v.kind.name()))
         }
     }
 }
@@ -94,8 +99,8 @@ fn run_seed(
 
 /// Runs the sweep, calling `progress(seeds_done, unexpected_so_far)` as seeds finish.
 ///
-/// Without `keep_going`, it stops at the first unexpected outcome, and, for a scenario that
-/// expects a failure, at the first seed where that failure shows (the defect is detected).
+/// Without `keep_going`, it stops at the first unexpected outcome. A scenario that expects a
+/// failure runs every seed too: a seed where something else fires instead is a finding.
 pub fn sweep(
     scenario: &Scenario,
     subsystem: &dyn Registered,
@@ -129,19 +134,21 @@ pub fn sweep(
                     }
                 };
                 let as_expected = matches(&scenario.expect, &report);
-                let failed = !report.violations.is_empty();
                 if !as_expected {
                     bad.fetch_add(1, Ordering::Relaxed);
                 }
-                if !options.keep_going && (!as_expected || failed) {
+                // An expected failure does not stop the sweep: a later seed where something
+                // else fires is a finding too.
+                if !options.keep_going && !as_expected {
                     stop_above.fetch_min(seed, Ordering::Relaxed);
                 }
                 let outcome = SeedOutcome {
                     seed,
                     as_expected,
                     config,
-                    // Passing reports are not needed: keep memory flat on long sweeps.
-                    report: if failed || !as_expected {
+                    // Only unexpected outcomes need their trace (for the failure file):
+                    // keep memory flat on long sweeps, expected failures included.
+                    report: if !as_expected {
                         report
                     } else {
                         Report {

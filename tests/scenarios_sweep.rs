@@ -35,7 +35,7 @@ fn every_scenario_meets_its_expectation_over_its_default_seeds() {
                 o.seed
             ));
         }
-        if let Expect::Fails(name) = &s.expect {
+        if let Expect::Fails { name, .. } = &s.expect {
             if result.first_failing.is_none() {
                 problems.push(format!(
                     "{}: `{name}` never fired in {} seeds",

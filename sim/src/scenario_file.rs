@@ -53,6 +53,10 @@ pub struct ExpectTable {
     /// The invariant or detector that must fire.
     #[serde(default)]
     pub fails: Option<String>,
+    /// Checks that may fire instead of `fails` on some seeds: a variant made of several
+    /// defects trips each one's own.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 fn fixed() -> String {

@@ -125,7 +125,10 @@ fn run_real(
     };
     let as_expected = match &expect {
         Expect::Pass => report.passed(),
-        Expect::Fails(name) => report.violations.iter().any(|v| v.kind.name() == name),
+        Expect::Fails { .. } => report
+            .violations
+            .iter()
+            .any(|v| expect.accepts(v.kind.name())),
     };
     if as_expected {
         println!(
@@ -159,7 +162,7 @@ fn print_real_finding(
     for v in &report.violations {
         println!("  violation {v}");
     }
-    if let Expect::Fails(name) = expect {
+    if let Expect::Fails { name, .. } = expect {
         if report.unchecked.iter().any(|n| n == name) {
             println!("  note: real mode does not check '{name}' (it has step checks)");
         }

@@ -14,8 +14,27 @@ use std::path::{Path, PathBuf};
 pub enum Expect {
     /// No violation on any seed.
     Pass,
-    /// This invariant or detector fires (on the seeds where the defect shows).
-    Fails(String),
+    /// This invariant or detector fires (on the seeds where the defect shows): `name`, the
+    /// designated check, which must fire on some seed; or, on a seed, one of `also`, the
+    /// checks a variant made of several defects trips on its own (`[expect] also = [..]`).
+    Fails {
+        /// The designated check.
+        name: String,
+        /// Checks that may fire instead, on some seeds.
+        also: Vec<String>,
+    },
+}
+
+impl Expect {
+    /// Whether a violation of this name is one the scenario expects.
+    pub fn accepts(&self, violation: &str) -> bool {
+        match self {
+            Expect::Pass => false,
+            Expect::Fails { name, also } => {
+                name == violation || also.iter().any(|a| a == violation)
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -23,6 +42,8 @@ pub enum Expect {
 struct RawExpect {
     verdict: Option<String>,
     fails: Option<String>,
+    #[serde(default)]
+    also: Vec<String>,
 }
 
 /// The file as TOML gives it, before the checks that need the registry.
@@ -231,9 +252,25 @@ fn check_faults(path: &Path, text: &str, faults: &FaultPlan) -> Result<(), Scena
 
 fn check_expect(path: &Path, text: &str, raw: RawExpect) -> Result<Expect, ScenarioError> {
     let line = line_of_key(text, "expect");
+    if !raw.also.is_empty() && raw.fails.is_none() {
+        return Err(ScenarioError::new(
+            path,
+            "`also` lists checks that may fire instead of `fails`: it needs `fails`",
+        )
+        .field("expect.also")
+        .at_line(line_of_key(text, "also")));
+    }
+    if let Some(empty) = raw.also.iter().position(String::is_empty) {
+        return Err(ScenarioError::new(path, format!("entry {empty} is empty"))
+            .field("expect.also")
+            .at_line(line_of_key(text, "also")));
+    }
     match (raw.verdict.as_deref(), raw.fails) {
         (Some("pass"), None) => Ok(Expect::Pass),
-        (None, Some(name)) if !name.is_empty() => Ok(Expect::Fails(name)),
+        (None, Some(name)) if !name.is_empty() => Ok(Expect::Fails {
+            name,
+            also: raw.also,
+        }),
         (Some(other), None) if other != "pass" => Err(ScenarioError::new(
             path,
             format!("verdict must be \"pass\" (to expect a failure, write fails = \"<invariant>\"), got \"{other}\""),
