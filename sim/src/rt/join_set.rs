@@ -241,6 +241,19 @@ impl<T: Send + 'static> JoinSet<T> {
         while self.join_next().await.is_some() {}
     }
 
+    /// Removes every task from the set without aborting it: the tasks run on, detached, as
+    /// after dropping their handles (tokio's `JoinSet::detach_all`). A detached member that
+    /// finishes later is not joined: its slot's generation has moved on.
+    pub fn detach_all(&mut self) {
+        for slot in 0..self.slots.len() {
+            let entry = &self.slots[slot];
+            if entry.member.is_some() {
+                let slot = u32::try_from(slot).expect("fewer than 2^32 members");
+                self.remove(key(slot, entry.generation));
+            }
+        }
+    }
+
     /// The member with this key, if it is still in the set.
     fn member_mut(&mut self, key: u64) -> Option<&mut Member<T>> {
         let slot = self.slots.get_mut((key & u64::from(u32::MAX)) as usize)?;

@@ -156,6 +156,12 @@ impl<T: Send + 'static> JoinSet<T> {
     pub async fn shutdown(&mut self) {
         self.inner.shutdown().await
     }
+
+    /// Removes every task from the set without aborting it: the tasks run on, detached, as
+    /// tokio's `detach_all`.
+    pub fn detach_all(&mut self) {
+        self.inner.detach_all()
+    }
 }
 
 impl<T> JoinSet<T> {
@@ -187,6 +193,20 @@ where
             set.spawn(future);
         }
         set
+    }
+}
+
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    /// Spawns each future into the set, as tokio's `JoinSet` does.
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
     }
 }
 

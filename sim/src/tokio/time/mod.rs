@@ -18,16 +18,26 @@ pub mod error {
     pub use crate::rt::Elapsed;
 }
 
-/// Waits until `duration` has passed.
+/// Waits until `duration` has passed. A duration past what an [`Instant`] can hold
+/// (`Duration::MAX`) sleeps until the far future (30 years from now), as tokio's does.
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(deadline_after(duration))
 }
 
 /// Waits until `deadline`.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         inner: rt::sleep_until(deadline.into_virtual()),
+        registered: false,
     }
+}
+
+/// `duration` from now, or the far future when that cannot be represented (tokio's rule for
+/// `sleep` and `timeout`).
+fn deadline_after(duration: Duration) -> Instant {
+    Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(Instant::far_future)
 }
 
 /// The future of [`sleep`]: awaited, it ends at its deadline; [`Sleep::reset`] moves it.
@@ -36,6 +46,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[derive(Debug)]
 pub struct Sleep {
     inner: rt::Sleep,
+    /// Polled or reset since it was made: tokio's sleep has a timer then, and only a sleep
+    /// with a timer can be elapsed.
+    registered: bool,
 }
 
 impl Sleep {
@@ -44,14 +57,17 @@ impl Sleep {
         Instant::from_virtual(self.inner.deadline())
     }
 
-    /// Whether the deadline has come.
+    /// Whether the sleep has fired: as tokio's, once it was polled (or reset) and its deadline
+    /// has come. A sleep never polled is not elapsed, even past its deadline.
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline()
+        self.registered && Instant::now() >= self.deadline()
     }
 
     /// Moves the deadline, whether it has passed or not (a passed sleep sleeps again).
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.get_mut().inner = rt::sleep_until(deadline.into_virtual());
+        let this = self.get_mut();
+        this.inner = rt::sleep_until(deadline.into_virtual());
+        this.registered = true;
     }
 }
 
@@ -59,14 +75,17 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.get_mut().inner).poll(cx)
+        let this = self.get_mut();
+        this.registered = true;
+        Pin::new(&mut this.inner).poll(cx)
     }
 }
 
 /// Runs `future` for at most `duration`: `Err(Elapsed)` if the deadline comes first (the
-/// future is dropped). A future ready at the deadline's poll wins, as on tokio.
+/// future is dropped). A future ready at the deadline's poll wins, as on tokio. A duration
+/// past what an [`Instant`] can hold gives the far future, as [`sleep`].
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    timeout_at(Instant::now() + duration, future)
+    timeout_at(deadline_after(duration), future)
 }
 
 /// Runs `future` until `deadline` at most.
