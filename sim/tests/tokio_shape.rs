@@ -112,3 +112,29 @@ async fn production_main() -> Vec<u32> {
 fn tokio_main_runs_the_service_on_tokio() {
     assert_eq!(production_main(), vec![2, 4, 6, 4]);
 }
+
+/// A reset moves a sleep that another task waits on: the waiter is woken at the new deadline,
+/// as on tokio (the reset registers it again with the waiter's waker).
+#[test]
+fn a_reset_sleep_wakes_its_waiter_at_the_new_deadline() {
+    use std::future::{poll_fn, Future};
+    use std::sync::{Arc, Mutex};
+    let report = Sim::new(SimConfig::with_seed(3)).run(|| async {
+        let start = Instant::now();
+        let sleep = Arc::new(Mutex::new(Box::pin(time::sleep(Duration::from_secs(10)))));
+        let shared = sleep.clone();
+        let waiter = tokio::spawn(async move {
+            poll_fn(|cx| shared.lock().unwrap().as_mut().poll(cx)).await;
+            Instant::now()
+        });
+        tokio::task::yield_now().await; // the waiter polls the sleep and waits
+        sleep
+            .lock()
+            .unwrap()
+            .as_mut()
+            .reset(start + Duration::from_secs(1));
+        let woke = waiter.await.unwrap();
+        assert_eq!(woke - start, Duration::from_secs(1));
+    });
+    report.assert_pass();
+}

@@ -3,8 +3,7 @@
 //!
 //! Adapted: `futures::future::pending` is `std::future::pending`; `very_large_timeout`
 //! raises the run's virtual-time bound (`max_virtual_time_ms`, 24 h by default) past the 10
-//! years it advances. Ignored: `completed_future_past_deadline` (virtual time starts at zero,
-//! see its reason). Not ported:
+//! years it advances. Not ported:
 //! - `timeout_is_not_exhausted_by_future`: its future is a loop over `tokio::io::empty()`,
 //!   which the module does not offer (no `tokio::io`), and what it tests is tokio's coop
 //!   budget (the timeout still polls its timer when the future used up the task's budget),
@@ -36,7 +35,6 @@ async fn simultaneous_deadline_future_completion() {
 }
 
 #[tokio::test]
-#[ignore = "difference: virtual time starts at zero, so `Instant::now() - 1s` at the start of a run panics"]
 async fn completed_future_past_deadline() {
     // Wrap it with a deadline
     let mut fut = task::spawn(timeout_at(Instant::now() - ms(1000), async {}));

@@ -2,6 +2,7 @@
 
 use crate::runtime::context;
 use crate::runtime::join::SimJoinHandle;
+use crate::runtime::panic;
 use crate::runtime::kernel::TaskFuture;
 pub use crate::runtime::JoinError;
 use crate::trace::TaskId;
@@ -178,16 +179,15 @@ impl<T> Future for JoinHandle<T> {
         match &mut self.get_mut().inner {
             Inner::Sim(h) => Pin::new(h).poll(cx),
             Inner::Tokio(h) => Pin::new(h).poll(cx).map_err(|e| {
+                // tokio's task ids print as numbers.
+                let id = e.id().to_string().parse().unwrap_or(0);
                 if e.is_panic() {
                     let payload = e.into_panic();
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic with a non-string payload".into());
-                    JoinError::panic(message)
+                    let string_payload = payload.is::<&str>() || payload.is::<String>();
+                    let message = panic::payload_message(payload.as_ref());
+                    JoinError::panic(id, message, string_payload)
                 } else {
-                    JoinError::cancelled()
+                    JoinError::cancelled(id)
                 }
             }),
         }

@@ -14,34 +14,50 @@ use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-/// Why a task produced no value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a task produced no value. Its `Display` and `Debug` are tokio's (`task 3 panicked with
+/// message "boom"`, `JoinError::Cancelled(Id(3))`); the id is the task's in the run.
+#[derive(Clone, PartialEq, Eq)]
 pub struct JoinError {
     repr: JoinErrorRepr,
+    /// The task's id: its index in a simulation, tokio's task id outside one.
+    id: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum JoinErrorRepr {
-    Panic(String),
+    /// The panic's message, and whether its payload was a string (else the message says it
+    /// was not).
+    Panic { message: String, string_payload: bool },
     Cancelled,
 }
 
 impl JoinError {
-    pub(crate) fn panic(message: String) -> JoinError {
+    pub(crate) fn panic(id: u64, message: String, string_payload: bool) -> JoinError {
         JoinError {
-            repr: JoinErrorRepr::Panic(message),
+            repr: JoinErrorRepr::Panic {
+                message,
+                string_payload,
+            },
+            id,
         }
     }
 
-    pub(crate) fn cancelled() -> JoinError {
+    pub(crate) fn cancelled(id: u64) -> JoinError {
         JoinError {
             repr: JoinErrorRepr::Cancelled,
+            id,
         }
+    }
+
+    /// The id of the task that failed: its index in a simulation (the trace's `#N`), tokio's
+    /// task id outside one.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, JoinErrorRepr::Panic(_))
+        matches!(self.repr, JoinErrorRepr::Panic { .. })
     }
 
     /// The task was aborted.
@@ -52,7 +68,7 @@ impl JoinError {
     /// The panic message, when the task panicked.
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            JoinErrorRepr::Panic(m) => Some(m),
+            JoinErrorRepr::Panic { message, .. } => Some(message),
             JoinErrorRepr::Cancelled => None,
         }
     }
@@ -72,7 +88,7 @@ impl JoinError {
     /// was aborted.
     pub fn try_into_panic(self) -> Result<Box<dyn std::any::Any + Send + 'static>, JoinError> {
         match self.repr {
-            JoinErrorRepr::Panic(message) => Ok(Box::new(message)),
+            JoinErrorRepr::Panic { message, .. } => Ok(Box::new(message)),
             JoinErrorRepr::Cancelled => Err(self),
         }
     }
@@ -80,9 +96,28 @@ impl JoinError {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = self.id;
         match &self.repr {
-            JoinErrorRepr::Panic(m) => write!(f, "task panicked: {m}"),
-            JoinErrorRepr::Cancelled => f.write_str("task was cancelled"),
+            JoinErrorRepr::Panic {
+                message,
+                string_payload: true,
+            } => write!(f, "task {id} panicked with message {message:?}"),
+            JoinErrorRepr::Panic { .. } => write!(f, "task {id} panicked"),
+            JoinErrorRepr::Cancelled => write!(f, "task {id} was cancelled"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = self.id;
+        match &self.repr {
+            JoinErrorRepr::Panic {
+                message,
+                string_payload: true,
+            } => write!(f, "JoinError::Panic(Id({id}), {message:?}, ...)"),
+            JoinErrorRepr::Panic { .. } => write!(f, "JoinError::Panic(Id({id}), ...)"),
+            JoinErrorRepr::Cancelled => write!(f, "JoinError::Cancelled(Id({id}))"),
         }
     }
 }
@@ -204,16 +239,22 @@ impl Kernel {
         let finished = self
             .state
             .borrow_mut()
-            .finish(task, Err(JoinError::cancelled()));
+            .finish(task, Err(JoinError::cancelled(task.index() as u64)));
         finished.run(self);
     }
 
     /// Records a panic as the task's result. Returns true if nobody can observe it any more
     /// (the handle is gone): an unobserved panic.
-    pub(crate) fn fail_with_panic(&self, task: TaskId, message: String) -> bool {
+    pub(crate) fn fail_with_panic(
+        &self,
+        task: TaskId,
+        message: String,
+        string_payload: bool,
+    ) -> bool {
         let (finished, handle_dropped) = {
             let mut st = self.state.borrow_mut();
-            let finished = st.finish(task, Err(JoinError::panic(message)));
+            let error = JoinError::panic(task.index() as u64, message, string_payload);
+            let finished = st.finish(task, Err(error));
             (finished, st.joins[task.index()].handle_dropped)
         };
         finished.run(self);

@@ -43,6 +43,8 @@ pub(crate) fn install_quiet_hook() {
 /// A caught panic: its message, and where it was raised.
 pub(crate) struct CaughtPanic {
     pub(crate) message: String,
+    /// Whether the payload was a string (`panic!`'s), or something else (`panic_any`).
+    pub(crate) string_payload: bool,
     /// `file:line`; kept out of the trace so that moving code does not change trace hashes.
     pub(crate) location: Option<String>,
 }
@@ -67,6 +69,7 @@ pub(crate) fn leave_poll() -> bool {
 pub(crate) fn caught(payload: Box<dyn Any + Send>) -> CaughtPanic {
     CaughtPanic {
         message: payload_message(payload.as_ref()),
+        string_payload: payload.is::<&str>() || payload.is::<String>(),
         location: LAST_LOCATION.with_borrow_mut(Option::take),
     }
 }

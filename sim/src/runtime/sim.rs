@@ -360,15 +360,14 @@ fn aborted_itself(kernel: &Kernel, task: TaskId, future: TaskFuture) {
         let now = st.now;
         st.recorder.push(now, Some(task), EventKind::Abort);
     });
-    drop(future);
-    kernel.cancel_task(task);
+    drop_aborted(kernel, task, Some(future));
 }
 
 /// The task panicked during its poll: the panic becomes its result, and a violation if nobody
 /// can observe it.
 #[cold]
 fn panicked(kernel: &Kernel, task: TaskId, future: TaskFuture, caught: panic::CaughtPanic) {
-    let message = caught.message;
+    let (message, string_payload) = (caught.message, caught.string_payload);
     kernel.with_state(|st| {
         st.tasks[task.index()].done = true;
         let now = st.now;
@@ -403,7 +402,7 @@ fn panicked(kernel: &Kernel, task: TaskId, future: TaskFuture, caught: panic::Ca
             Some(task),
             format!("the main task panicked{at}: {message}"),
         );
-    } else if kernel.fail_with_panic(task, message.clone()) {
+    } else if kernel.fail_with_panic(task, message.clone(), string_payload) {
         kernel.report(
             ViolationKind::UnobservedPanic,
             Some(task),
@@ -433,8 +432,47 @@ fn finish_abort(kernel: &Kernel, task: TaskId) {
         st.recorder.push(now, Some(task), EventKind::Abort);
         future
     };
-    drop(future);
-    kernel.cancel_task(task);
+    drop_aborted(kernel, task, future);
+}
+
+/// Drops an aborted task's future, with the state released. A panic in its destructor becomes
+/// the task's result, as on tokio (its handle gives a panic `JoinError`), and an
+/// `unobserved-panic` if nobody can observe it; otherwise the result is cancellation.
+fn drop_aborted(kernel: &Kernel, task: TaskId, future: Option<TaskFuture>) {
+    // Marked as a poll, so that the panic hook stays quiet: this panic is the task's.
+    panic::enter_poll();
+    let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| drop(future)));
+    panic::leave_poll();
+    match dropped {
+        Ok(()) => kernel.cancel_task(task),
+        Err(payload) => panicked_in_drop(kernel, task, panic::caught(payload)),
+    }
+}
+
+#[cold]
+fn panicked_in_drop(kernel: &Kernel, task: TaskId, caught: panic::CaughtPanic) {
+    let message = caught.message;
+    kernel.with_state(|st| {
+        let now = st.now;
+        let event = EventKind::Panic {
+            message: message.clone(),
+        };
+        st.recorder.push(now, Some(task), event);
+    });
+    if kernel.fail_with_panic(task, message.clone(), caught.string_payload) {
+        let at = caught
+            .location
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        kernel.report(
+            ViolationKind::UnobservedPanic,
+            Some(task),
+            format!(
+                "aborted task panicked while its future was dropped{at}, and nobody can observe \
+                 it: {message}"
+            ),
+        );
+    }
 }
 
 #[inline]

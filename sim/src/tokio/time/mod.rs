@@ -7,7 +7,7 @@ mod interval;
 use crate::rt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
@@ -29,6 +29,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         inner: rt::sleep_until(deadline.into_virtual()),
         registered: false,
+        waker: None,
     }
 }
 
@@ -49,6 +50,9 @@ pub struct Sleep {
     /// Polled or reset since it was made: tokio's sleep has a timer then, and only a sleep
     /// with a timer can be elapsed.
     registered: bool,
+    /// The waker of the last poll that returned pending: a reset registers the new deadline
+    /// with it, as tokio's does, so that whoever waits is woken at the new deadline.
+    waker: Option<Waker>,
 }
 
 impl Sleep {
@@ -63,11 +67,20 @@ impl Sleep {
         self.registered && Instant::now() >= self.deadline()
     }
 
-    /// Moves the deadline, whether it has passed or not (a passed sleep sleeps again).
+    /// Moves the deadline, whether it has passed or not (a passed sleep sleeps again). A task
+    /// waiting on the sleep is woken at the new deadline (at once, if it has passed).
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
         this.inner = rt::sleep_until(deadline.into_virtual());
         this.registered = true;
+        if let Some(waker) = &this.waker {
+            if Pin::new(&mut this.inner)
+                .poll(&mut Context::from_waker(waker))
+                .is_ready()
+            {
+                this.waker.take().expect("checked").wake();
+            }
+        }
     }
 }
 
@@ -77,7 +90,16 @@ impl Future for Sleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.registered = true;
-        Pin::new(&mut this.inner).poll(cx)
+        let polled = Pin::new(&mut this.inner).poll(cx);
+        match polled {
+            Poll::Pending => match &mut this.waker {
+                Some(waker) => waker.clone_from(cx.waker()),
+                None => this.waker = Some(cx.waker().clone()),
+            },
+            // A fired sleep has nobody waiting on it any more.
+            Poll::Ready(()) => this.waker = None,
+        }
+        polled
     }
 }
 
