@@ -200,7 +200,6 @@ async fn task_panics() {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "difference: the engine's never-woken detector flags the `pending()` tasks, which keep no waker, though abort_all ends them"]
 async fn abort_all() {
     let mut set: JoinSet<()> = JoinSet::new();
 

@@ -118,6 +118,9 @@ pub(crate) struct State {
     pub(crate) violations: Vec<Violation>,
     /// Warnings: beside the verdict, never in the trace (see `Report::warnings`).
     pub(crate) warnings: Vec<Violation>,
+    /// Tasks that returned Pending with no waker left, and when: judged at the end of the
+    /// run (an abort may still end them).
+    pub(crate) never_woken: Vec<(TaskId, Instant)>,
     pub(crate) decisions: Vec<TaskId>,
     pub(crate) stats: Stats,
     pub(crate) world: WorldState,
@@ -197,6 +200,7 @@ impl Kernel {
                 },
                 violations: Vec::new(),
                 warnings: Vec::new(),
+                never_woken: Vec::new(),
                 decisions: Vec::with_capacity(256),
                 stats: Stats::default(),
                 world,

@@ -529,15 +529,34 @@ fn check_never_woken(kernel: &Kernel, st: &mut State, task: TaskId) {
     never_woken(st, task);
 }
 
+/// Notes the task: the verdict waits for the end of the run, since an abort can still end it
+/// (`JoinSet::abort_all` over tasks parked on `pending()`, as tokio's own tests do).
 #[cold]
 fn never_woken(st: &mut State, task: TaskId) {
     let slot = &mut st.tasks[task.index()];
-    slot.never_woken = true;
-    st.push_violation(
-        ViolationKind::NeverWoken,
-        Some(task),
-        "the task returned Pending and no waker for it exists: it can never run again".into(),
-    );
+    if !slot.never_woken {
+        slot.never_woken = true;
+        let now = st.now;
+        st.never_woken.push((task, now));
+    }
+}
+
+/// The tasks that returned Pending with no waker left and were still alive at the end.
+fn report_never_woken(st: &mut State) {
+    let stuck: Vec<(TaskId, Instant)> = std::mem::take(&mut st.never_woken)
+        .into_iter()
+        .filter(|(task, _)| !st.tasks[task.index()].done)
+        .collect();
+    for (task, at) in stuck {
+        st.push_violation(
+            ViolationKind::NeverWoken,
+            Some(task),
+            format!(
+                "the task returned Pending at {at} and no waker for it exists: it can never run \
+                 again"
+            ),
+        );
+    }
 }
 
 fn deadlock_message(st: &State) -> String {
@@ -699,6 +718,7 @@ fn end_detectors(kernel: &Kernel, end: End) {
         );
     }
     replay_divergence(st);
+    report_never_woken(st);
     if st.sync_world() {
         kernel.wake_world_waiters(st);
     }
