@@ -96,3 +96,19 @@ fn redis_answers_as_the_simulated_store() {
     };
     check(config, StoreKind::Redis { url: server.url() });
 }
+
+/// An unreachable server is an error when the run starts, naming the URL: not a hang.
+#[test]
+fn an_unreachable_redis_is_an_error_at_the_start_naming_its_url() {
+    let url = "redis://127.0.0.1:1/0".to_string();
+    let config = RealConfig {
+        redis_url: Some(url.clone()),
+        ..RealConfig::default()
+    };
+    let error = match real::run(&config, || async {}) {
+        Ok(report) => panic!("a run on an unreachable Redis started: {:?}", report.store),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.contains(&url), "{error}");
+    assert!(error.contains("cannot reach Redis"), "{error}");
+}

@@ -20,8 +20,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// How long a snapshot for `inspect` waits to connect.
+/// How long a snapshot for `inspect`, the reachability check when a run starts, and each
+/// connection attempt of the run's connection manager wait to connect.
 const SNAPSHOT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Connection attempts the run's connection manager makes after the first, before a command
+/// fails (with a backoff from 100 ms): a server that goes away fails in seconds, not minutes.
+const CONNECT_RETRIES: usize = 2;
 /// Keys asked for per `SCAN` round trip.
 const SCAN_COUNT: u64 = 500;
 
@@ -75,11 +79,15 @@ fn prefix_pattern(prefix: &str) -> String {
 }
 
 impl RedisStore {
-    /// A store on the server at `url` (`redis://host:port/db`); nothing is connected yet.
+    /// A store on the server at `url` (`redis://host:port/db`), once a connection to it
+    /// succeeded within the timeout: an unreachable server is an error when the run starts,
+    /// not a hang in its first command.
     pub(crate) fn open(url: &str) -> Result<RedisStore, RedisError> {
+        let client = Client::open(url)?;
+        drop(client.get_connection_with_timeout(SNAPSHOT_CONNECT_TIMEOUT)?);
         Ok(RedisStore {
             url: url.to_owned(),
-            client: Client::open(url)?,
+            client,
             manager: Mutex::new(None),
         })
     }
@@ -100,7 +108,10 @@ impl RedisStore {
             return Ok(manager);
         }
         // Made outside the lock (it awaits); two racing tasks each make one, the last is kept.
-        let manager = ConnectionManager::new(self.client.clone())
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(SNAPSHOT_CONNECT_TIMEOUT))
+            .set_number_of_retries(CONNECT_RETRIES);
+        let manager = ConnectionManager::new_with_config(self.client.clone(), config)
             .await
             .map_err(|e| error(command, key, &e))?;
         *self

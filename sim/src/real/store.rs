@@ -54,7 +54,7 @@ fn open(url: Option<&str>) -> Result<Selected, String> {
         None => Ok(Selected::Memory),
         Some(url) => RedisStore::open(url)
             .map(|store| Selected::Redis(Arc::new(store)))
-            .map_err(|e| format!("cannot use Redis at {url:?}: {e}")),
+            .map_err(|e| format!("cannot reach Redis at {url} (within 2 s): {e}")),
     }
 }
 
