@@ -203,7 +203,11 @@ fn never_woken_fires_on_a_future_that_drops_its_waker() {
     assert_eq!(kinds(&report), ["never-woken"]);
     let v = &report.violations[0];
     assert_eq!(v.task.as_ref().unwrap().name, "stuck");
-    assert!(v.message.contains("returned Pending at 0.000000s"), "{}", v.message);
+    assert!(
+        v.message.contains("returned Pending at 0.000000s"),
+        "{}",
+        v.message
+    );
 }
 
 /// A task parked for ever until it is aborted (`std::future::pending()` in a task that a

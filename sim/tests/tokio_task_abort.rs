@@ -150,7 +150,10 @@ fn test_abort_task_that_panics_on_drop_contained() {
         tokio::time::sleep(Duration::from_millis(10)).await;
         end.store(true, std::sync::atomic::Ordering::SeqCst);
     });
-    assert!(reached_the_end.load(std::sync::atomic::Ordering::SeqCst), "{report}");
+    assert!(
+        reached_the_end.load(std::sync::atomic::Ordering::SeqCst),
+        "{report}"
+    );
     assert!(report.has(&ViolationKind::UnobservedPanic), "{report}");
 }
 

@@ -2,8 +2,8 @@
 
 use crate::runtime::context;
 use crate::runtime::join::SimJoinHandle;
-use crate::runtime::panic;
 use crate::runtime::kernel::TaskFuture;
+use crate::runtime::panic;
 pub use crate::runtime::JoinError;
 use crate::trace::TaskId;
 use pin_project_lite::pin_project;

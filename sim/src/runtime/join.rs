@@ -27,7 +27,10 @@ pub struct JoinError {
 enum JoinErrorRepr {
     /// The panic's message, and whether its payload was a string (else the message says it
     /// was not).
-    Panic { message: String, string_payload: bool },
+    Panic {
+        message: String,
+        string_payload: bool,
+    },
     Cancelled,
 }
 

@@ -53,7 +53,9 @@ impl Instant {
 
     /// Time from `earlier` to this; `None` when `earlier` is later.
     pub fn checked_duration_since(&self, earlier: Instant) -> Option<Duration> {
-        self.nanos.checked_sub(earlier.nanos).map(Duration::from_nanos)
+        self.nanos
+            .checked_sub(earlier.nanos)
+            .map(Duration::from_nanos)
     }
 
     /// Time from `earlier` to this; zero when `earlier` is later.
@@ -144,6 +146,9 @@ mod tests {
         assert_eq!(format!("{before:?}"), "Instant(-1s)");
         assert!(before.checked_sub(EPOCH).is_none());
         let later = start + Duration::from_millis(1500);
-        assert_eq!(later.into_virtual().since_start(), Duration::from_millis(1500));
+        assert_eq!(
+            later.into_virtual().since_start(),
+            Duration::from_millis(1500)
+        );
     }
 }
