@@ -163,3 +163,42 @@ fn zoo_reports_every_defect_detected_and_no_false_alarm() {
         }
     }
 }
+
+/// `sweep --json` with a finding: standard output is JSON lines only (the finding's text goes
+/// to standard error), and the object names the unexpected seed and its failure file.
+#[test]
+fn sweep_json_keeps_standard_output_json_when_it_finds_something() {
+    // A folder of its own: `workspace()` empties its folder for the test beside this one.
+    let dir = std::env::temp_dir().join(format!("asynclife-json-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = std::fs::read_to_string("scenarios/pidclean/end-before-connect.toml").unwrap();
+    std::fs::write(dir.join("end-before-connect.toml"), scenario).unwrap();
+    let args = [
+        "sweep",
+        "end-before-connect.toml",
+        "--variant",
+        "blocking-cleanup",
+        "--seeds",
+        "5",
+        "--json",
+    ];
+    let out = asynclife(&args, &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let lines: Vec<serde_json::Value> = text(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["as_expected"], false);
+    assert!(!lines[0]["unexpected_seeds"].as_array().unwrap().is_empty());
+    let file = lines[0]["failure_files"][0]
+        .as_str()
+        .expect("a failure file");
+    assert!(dir.join(file).is_file(), "{file}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("FINDING") && stderr.contains("reproduce:"),
+        "{stderr}"
+    );
+}

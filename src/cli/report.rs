@@ -4,6 +4,7 @@ use super::App;
 use crate::failure;
 use crate::scenario::Scenario;
 use asynclife_sim::{Report, SimConfig};
+use std::io::Write;
 use std::path::Path;
 
 /// Prints a finding and writes its failure file; returns the file's path.
@@ -15,18 +16,42 @@ pub fn print_finding(
     report: &Report,
     why: &str,
 ) -> anyhow::Result<std::path::PathBuf> {
-    println!(
+    write_finding(
+        &mut std::io::stdout().lock(),
+        app,
+        scenario,
+        variant,
+        config,
+        report,
+        why,
+    )
+}
+
+/// As [`print_finding`], to `out` (standard error, when standard output carries JSON).
+pub fn write_finding(
+    out: &mut dyn Write,
+    app: &App<'_>,
+    scenario: &Scenario,
+    variant: &str,
+    config: &SimConfig,
+    report: &Report,
+    why: &str,
+) -> anyhow::Result<std::path::PathBuf> {
+    writeln!(
+        out,
         "FINDING in {} (variant {variant}, seed {}): {why}",
         scenario.path.display(),
         report.seed
-    );
-    print_violations(report);
+    )?;
+    for line in report.to_string().lines().skip(1) {
+        writeln!(out, "{line}")?;
+    }
     let failure = failure::of_scenario(scenario, variant, config, report);
     let path = failure
         .write(&super::failures_dir())
         .map_err(anyhow::Error::msg)?;
-    println!("failure file: {}", path.display());
-    println!("reproduce: {}", reproduce_line(app, &path));
+    writeln!(out, "failure file: {}", path.display())?;
+    writeln!(out, "reproduce: {}", reproduce_line(app, &path))?;
     Ok(path)
 }
 

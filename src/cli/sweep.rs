@@ -7,7 +7,7 @@ use crate::sweep::{sweep, SweepOptions, SweepResult};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -191,7 +191,7 @@ fn sweep_one(
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    let ok = judge(app, &scenario, &variant, &result, &seeds)?;
+    let (ok, failure_files) = judge(app, &scenario, &variant, &result, &seeds, args.json)?;
     if !args.json {
         print_warnings(&scenario, &variant, &result);
     }
@@ -211,6 +211,8 @@ fn sweep_one(
                    "passed": result.as_expected, "failed": row.failed,
                    "first_failing_seed": row.first_failing,
                    "seeds_with_warnings": result.seeds_with_warnings,
+                   "unexpected_seeds": result.unexpected.iter().map(|o| o.seed).collect::<Vec<_>>(),
+                   "failure_files": failure_files,
                    "seeds_per_second": (row.seeds_per_second * 10.0).round() / 10.0,
                    "as_expected": ok})
         );
@@ -218,45 +220,55 @@ fn sweep_one(
     Ok((ok, row))
 }
 
-/// Prints the findings of one scenario's sweep; true when everything was as expected.
+/// Prints the findings of one scenario's sweep (to standard error when standard output is
+/// JSON); whether everything was as expected, and the failure files written.
 fn judge(
     app: &App<'_>,
     scenario: &Scenario,
     variant: &str,
     result: &SweepResult,
     seeds: &Range<u64>,
-) -> anyhow::Result<bool> {
+    json: bool,
+) -> anyhow::Result<(bool, Vec<PathBuf>)> {
+    let mut out: Box<dyn Write> = if json {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    let mut files = Vec::new();
     for outcome in &result.unexpected {
-        report::print_finding(
+        files.push(report::write_finding(
+            &mut out,
             app,
             scenario,
             variant,
             &outcome.config,
             &outcome.report,
             "unexpected outcome",
-        )?;
+        )?);
     }
     // An empty shard ran nothing: it cannot have missed anything.
     if let (Expect::Fails { name, .. }, false) = (&scenario.expect, seeds.is_empty()) {
         if result.first_failing.is_none() && result.unexpected.is_empty() {
-            println!(
+            writeln!(
+                out,
                 "FINDING in {} (variant {variant}): expected `{name}` to fire within seeds \
                  {}..{}; it never did",
                 scenario.path.display(),
                 seeds.start,
                 seeds.end
-            );
+            )?;
             let args = format!(
                 "sweep {} --seed-range {}..{}",
                 scenario.path.display(),
                 seeds.start,
                 seeds.end
             );
-            println!("reproduce: {}", app.command(&args));
-            return Ok(false);
+            writeln!(out, "reproduce: {}", app.command(&args))?;
+            return Ok((false, files));
         }
     }
-    Ok(result.unexpected.is_empty())
+    Ok((result.unexpected.is_empty(), files))
 }
 
 /// The warnings beside the verdicts: they decide nothing, but a person should see them.
