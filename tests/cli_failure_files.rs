@@ -87,3 +87,21 @@ fn a_checks_failure_file_is_rendered_from_its_trace_and_replayed_in_its_test() {
         "{stderr}"
     );
 }
+
+/// A seed above 2^63 - 1 cannot start a scenario file (TOML integers are signed 64-bit):
+/// `shrink --scenario` refuses it as bad input before shrinking or writing anything, instead
+/// of writing a negative `first_seed` that the tool itself then rejects.
+#[test]
+fn shrink_to_a_scenario_refuses_a_seed_toml_cannot_hold() {
+    let dir = scratch("big-seed");
+    let path = edited(&dir, |j| j["seed"] = (u64::MAX - 1).into());
+    let out = asynclife(&["shrink", path.to_str().unwrap(), "--scenario"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("edited.json") && stderr.contains("TOML"),
+        "{stderr}"
+    );
+    let written: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(written.len(), 1, "only the edited file: {written:?}");
+}

@@ -23,6 +23,11 @@ pub struct ShrinkArgs {
 pub fn run(args: ShrinkArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     // A check shrinks its failing seed itself before it writes the file.
     let (failure, subsystem) = failure_input::read_scenario(&args.failure, app, "shrink")?;
+    if args.scenario {
+        // Refused before anything is shrunk or written: nothing half-done.
+        crate::scenario::from_failure(&failure)
+            .map_err(|e| anyhow::anyhow!("{}: --scenario: {e}", args.failure.display()))?;
+    }
     let shrunk = shrink(&failure, subsystem)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.failure.display()))?;
     let out = args

@@ -328,7 +328,16 @@ pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String>
     )?;
     put("variant", Ok(variant.as_str().into()))?;
     put("seeds", Ok(1.into()))?;
-    put("first_seed", Ok(toml::Value::Integer(failure.seed as i64)))?;
+    // TOML integers are 64-bit signed: a seed above that cannot be written as one.
+    let first_seed = i64::try_from(failure.seed).map_err(|_| {
+        format!(
+            "seed {} is above {}, the largest integer a TOML file holds: no scenario file can \
+             start at it (the failure file, JSON, replays it)",
+            failure.seed,
+            i64::MAX
+        )
+    })?;
+    put("first_seed", Ok(toml::Value::Integer(first_seed)))?;
     put("sim", toml::Value::try_from(&sim))?;
     put("workload", toml::Value::try_from(&failure.workload))?;
     put("faults", toml::Value::try_from(&failure.sim.faults))?;
