@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 
 fn asynclife(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_asynclife"))
+        // Failure files go where each test looks for them, whatever the caller's environment.
+        .env_remove("ASYNCLIFE_FAILURES_DIR")
         .args(args)
         .output()
         .expect("the binary runs")

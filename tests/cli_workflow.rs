@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 
 fn asynclife(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_asynclife"))
+        // Failure files go where each test looks for them, whatever the caller's environment.
+        .env_remove("ASYNCLIFE_FAILURES_DIR")
         .args(args)
         .current_dir(dir)
         .output()
@@ -200,5 +202,39 @@ fn sweep_json_keeps_standard_output_json_when_it_finds_something() {
     assert!(
         stderr.contains("FINDING") && stderr.contains("reproduce:"),
         "{stderr}"
+    );
+}
+
+/// A failures folder that cannot be written does not hide a finding: each is printed with
+/// the line that runs its seed again, `--keep-going` goes on to the summary, and the exit
+/// code is a finding's (1), not bad input's.
+#[test]
+fn an_unwritable_failures_folder_still_reports_every_finding() {
+    let dir = std::env::temp_dir().join(format!("asynclife-unwritable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = std::fs::read_to_string("scenarios/pidclean/end-before-connect.toml").unwrap();
+    std::fs::write(dir.join("end-before-connect.toml"), scenario).unwrap();
+    // A folder under a plain file: not even root can create it.
+    std::fs::write(dir.join("a-file"), "").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_asynclife"))
+        .args([
+            "sweep",
+            "end-before-connect.toml",
+            "--variant",
+            "blocking-cleanup",
+        ])
+        .args(["--seeds", "3", "--keep-going"])
+        .env("ASYNCLIFE_FAILURES_DIR", dir.join("a-file/failures"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("no failure file").count(), 3, "{stdout}");
+    assert!(stdout.contains("run end-before-connect.toml --seed 2 --variant blocking-cleanup"));
+    assert!(
+        stdout.contains("FINDING\n") || stdout.trim_end().ends_with("FINDING"),
+        "{stdout}"
     );
 }

@@ -101,9 +101,11 @@ impl App<'_> {
     }
 }
 
-/// Where failure files go.
+/// Where failure files go: `ASYNCLIFE_FAILURES_DIR`, as for checks, else
+/// `target/asynclife/failures` under the current directory.
 pub fn failures_dir() -> PathBuf {
-    PathBuf::from("target/asynclife/failures")
+    std::env::var_os(asynclife_sim::env::ASYNCLIFE_FAILURES_DIR)
+        .map_or_else(|| PathBuf::from("target/asynclife/failures"), PathBuf::from)
 }
 
 /// The whole command line over `subsystems`: parses the arguments, runs the command, and

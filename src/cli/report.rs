@@ -7,7 +7,9 @@ use asynclife_sim::{Report, SimConfig};
 use std::io::Write;
 use std::path::Path;
 
-/// Prints a finding and writes its failure file; returns the file's path.
+/// Prints a finding and writes its failure file; returns the file's path, or `None` when the
+/// file could not be written (then the line that runs the seed again is printed instead: a
+/// folder that cannot be written does not hide the finding).
 pub fn print_finding(
     app: &App<'_>,
     scenario: &Scenario,
@@ -15,7 +17,7 @@ pub fn print_finding(
     config: &SimConfig,
     report: &Report,
     why: &str,
-) -> anyhow::Result<std::path::PathBuf> {
+) -> anyhow::Result<Option<std::path::PathBuf>> {
     write_finding(
         &mut std::io::stdout().lock(),
         app,
@@ -36,7 +38,7 @@ pub fn write_finding(
     config: &SimConfig,
     report: &Report,
     why: &str,
-) -> anyhow::Result<std::path::PathBuf> {
+) -> anyhow::Result<Option<std::path::PathBuf>> {
     writeln!(
         out,
         "FINDING in {} (variant {variant}, seed {}): {why}",
@@ -47,12 +49,23 @@ pub fn write_finding(
         writeln!(out, "{line}")?;
     }
     let failure = failure::of_scenario(scenario, variant, config, report);
-    let path = failure
-        .write(&super::failures_dir())
-        .map_err(anyhow::Error::msg)?;
-    writeln!(out, "failure file: {}", path.display())?;
-    writeln!(out, "reproduce: {}", reproduce_line(app, &path))?;
-    Ok(path)
+    match failure.write(&super::failures_dir()) {
+        Ok(path) => {
+            writeln!(out, "failure file: {}", path.display())?;
+            writeln!(out, "reproduce: {}", reproduce_line(app, &path))?;
+            Ok(Some(path))
+        }
+        Err(e) => {
+            writeln!(out, "no failure file: {e}")?;
+            let args = format!(
+                "run {} --seed {} --variant {variant}",
+                scenario.path.display(),
+                report.seed
+            );
+            writeln!(out, "reproduce: {}", app.command(&args))?;
+            Ok(None)
+        }
+    }
 }
 
 /// The one command line that replays a failure file.

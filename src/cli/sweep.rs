@@ -237,7 +237,7 @@ fn judge(
     };
     let mut files = Vec::new();
     for outcome in &result.unexpected {
-        files.push(report::write_finding(
+        files.extend(report::write_finding(
             &mut out,
             app,
             scenario,
