@@ -176,8 +176,10 @@ fn blocking_holds_the_event_loop_for_the_scaled_duration() {
     assert!(report.has(&ViolationKind::BlockedExecutor), "{report:#?}");
     let held = report.lag.max;
     assert!(
-        held >= Duration::from_millis(45) && held < Duration::from_millis(500),
-        "a 5 s block at scale 0.01 holds the loop about 50 ms: {held:?}"
+        // The upper bound is generous so that a loaded machine cannot fail it; what it rules
+        // out is the unscaled 5 s.
+        held >= Duration::from_millis(45) && held < Duration::from_secs(2),
+        "a 5 s block at scale 0.01 holds the loop about 50 ms (well under 5 s): {held:?}"
     );
 }
 
