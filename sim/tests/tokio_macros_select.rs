@@ -12,11 +12,7 @@
 //! What the tests use of the `futures` crate (`future::ready`, `future::pending`) is
 //! `std::future`'s.
 //!
-//! Tests that do not compile with the module's `select!` are ignored, tokio's body kept
-//! behind `#[cfg(any())]`. Three more differences are worked around where the test stands:
-//! `disable_with_if` names `poll_fn`'s output type (not inferred, E0282), and
-//! `never_branch_no_warnings` and `mut_on_left_hand_side` allow the warning the module's
-//! `select!` gives there (`unreachable_code`, `unused_mut`) and tokio's does not.
+//! The tests are tokio's as written, without its `#[cfg]`s (cargo features, wasm).
 #![allow(clippy::disallowed_names)]
 
 use asynclife_sim::tokio;
@@ -49,36 +45,22 @@ async fn sync_one_lit_expr_comma() {
 }
 
 #[maybe_tokio_test]
-#[ignore = "difference: the module's select! does not compile a select! with only an `else` branch"]
 async fn no_branch_else_only() {
-    // tokio's body, kept out of the build: the module's `select!` rejects it ("select! needs
-    // at least one branch").
-    #[cfg(any())]
-    {
-        let foo = tokio::select! {
-            else => 1,
-        };
+    let foo = tokio::select! {
+        else => 1,
+    };
 
-        assert_eq!(foo, 1);
-    }
-    panic!("does not compile with the module's select!: select! needs at least one branch");
+    assert_eq!(foo, 1);
 }
 
 #[maybe_tokio_test]
-#[ignore = "difference: the module's select! does not compile a select! with only an `else` branch"]
 async fn no_branch_else_only_biased() {
-    // tokio's body, kept out of the build: the module's `select!` rejects it ("select! needs
-    // at least one branch").
-    #[cfg(any())]
-    {
-        let foo = tokio::select! {
-            biased;
-            else => 1,
-        };
+    let foo = tokio::select! {
+        biased;
+        else => 1,
+    };
 
-        assert_eq!(foo, 1);
-    }
-    panic!("does not compile with the module's select!: select! needs at least one branch");
+    assert_eq!(foo, 1);
 }
 
 #[maybe_tokio_test]
@@ -271,7 +253,6 @@ mod pointer_64_tests {
     use std::mem;
 
     #[maybe_tokio_test]
-    #[ignore = "difference: the module's select! keeps more state across its await (64 bytes here, tokio's 32)"]
     async fn struct_size_1() {
         let fut = async {
             let ready = future::ready(0i32);
@@ -285,7 +266,6 @@ mod pointer_64_tests {
     }
 
     #[maybe_tokio_test]
-    #[ignore = "difference: the module's select! keeps more state across its await (88 bytes here, tokio's 40)"]
     async fn struct_size_2() {
         let fut = async {
             let ready1 = future::ready(0i32);
@@ -301,7 +281,6 @@ mod pointer_64_tests {
     }
 
     #[maybe_tokio_test]
-    #[ignore = "difference: the module's select! keeps more state across its await (112 bytes here, tokio's 48)"]
     async fn struct_size_3() {
         let fut = async {
             let ready1 = future::ready(0i32);
@@ -384,10 +363,7 @@ async fn future_panics_after_poll() {
 async fn disable_with_if() {
     use tokio_test::task;
 
-    // tokio's `poll_fn(|_| panic!())` does not compile with the module's `select!` (E0282,
-    // the output type is not inferred; tokio's expansion lets it fall back to `()`): the
-    // type is written out.
-    let f = poll_fn::<(), _>(|_| panic!());
+    let f = poll_fn(|_| panic!());
     let (tx, rx) = oneshot::channel();
 
     let mut f = task::spawn(async {
@@ -539,9 +515,6 @@ async fn many_branches() {
     assert_eq!(1, num);
 }
 
-// The module's `select!` warns `unreachable call` here, where tokio's does not: allowed, so
-// that the file builds with `-D warnings`.
-#[allow(unreachable_code)]
 #[maybe_tokio_test]
 async fn never_branch_no_warnings() {
     let t = tokio::select! {
@@ -563,10 +536,6 @@ async fn async_never() -> ! {
 }
 
 // From https://github.com/tokio-rs/tokio/issues/2857
-//
-// The module's `select!` warns `variable does not need to be mutable` here, where tokio's
-// does not: allowed, so that the file builds with `-D warnings`.
-#[allow(unused_mut)]
 #[maybe_tokio_test]
 async fn mut_on_left_hand_side() {
     let v = async move {
@@ -654,61 +623,45 @@ pub async fn default_numeric_fallback() {
 
 // https://github.com/tokio-rs/tokio/issues/4182
 #[maybe_tokio_test]
-#[ignore = "difference: the module's select! does not compile `mut` / `ref mut` bindings in a branch's pattern"]
 async fn mut_ref_patterns() {
-    // tokio's body, kept out of the build: the module's `select!` matches the pattern as
-    // written against a reference to the output (E0507 for `Some(mut foo)`, E0596 for
-    // `Some(ref mut foo)`), where tokio's strips `mut` and `ref` for that check.
-    #[cfg(any())]
-    {
-        tokio::select! {
-            Some(mut foo) = async { Some("1".to_string()) } => {
-                assert_eq!(foo, "1");
-                foo = "2".to_string();
-                assert_eq!(foo, "2");
-            },
-        };
+    tokio::select! {
+        Some(mut foo) = async { Some("1".to_string()) } => {
+            assert_eq!(foo, "1");
+            foo = "2".to_string();
+            assert_eq!(foo, "2");
+        },
+    };
 
-        tokio::select! {
-            Some(ref foo) = async { Some("1".to_string()) } => {
-                assert_eq!(*foo, "1");
-            },
-        };
+    tokio::select! {
+        Some(ref foo) = async { Some("1".to_string()) } => {
+            assert_eq!(*foo, "1");
+        },
+    };
 
-        tokio::select! {
-            Some(ref mut foo) = async { Some("1".to_string()) } => {
-                assert_eq!(*foo, "1");
-                *foo = "2".to_string();
-                assert_eq!(*foo, "2");
-            },
-        };
-    }
-    panic!("does not compile with the module's select!: E0507 and E0596");
+    tokio::select! {
+        Some(ref mut foo) = async { Some("1".to_string()) } => {
+            assert_eq!(*foo, "1");
+            *foo = "2".to_string();
+            assert_eq!(*foo, "2");
+        },
+    };
 }
 
 #[tokio::test]
-#[ignore = "difference: the module's select! does not take an `IntoFuture` branch"]
 async fn select_into_future() {
-    // tokio's body, kept out of the build: the module's `select!` polls the branch's
-    // expression as a `Future` (E0277, "`NotAFuture` is not a future"), where tokio's calls
-    // `IntoFuture::into_future` on it.
-    #[cfg(any())]
-    {
-        struct NotAFuture;
-        impl std::future::IntoFuture for NotAFuture {
-            type Output = ();
-            type IntoFuture = std::future::Ready<()>;
+    struct NotAFuture;
+    impl std::future::IntoFuture for NotAFuture {
+        type Output = ();
+        type IntoFuture = std::future::Ready<()>;
 
-            fn into_future(self) -> Self::IntoFuture {
-                std::future::ready(())
-            }
-        }
-
-        tokio::select! {
-            () = NotAFuture => {},
+        fn into_future(self) -> Self::IntoFuture {
+            std::future::ready(())
         }
     }
-    panic!("does not compile with the module's select!: E0277");
+
+    tokio::select! {
+        () = NotAFuture => {},
+    }
 }
 
 // regression test for https://github.com/tokio-rs/tokio/issues/6721
