@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -38,7 +39,21 @@ impl RedisServer {
 
     fn start_once() -> io::Result<Option<RedisServer>> {
         let port = free_port()?;
-        let spawned = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        let harness = nix::unistd::getpid();
+        // SAFETY: between fork and exec the closure makes two async-signal-safe system calls
+        // and allocates nothing. The server dies with the thread that started it (the test
+        // that owns it), however the test binary ends, as real mode's children do.
+        unsafe {
+            command.pre_exec(move || {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
+                if nix::unistd::getppid() != harness {
+                    return Err(nix::errno::Errno::ESRCH.into());
+                }
+                Ok(())
+            });
+        }
+        let spawned = command
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")

@@ -17,6 +17,9 @@
 //!    the watcher kills when the script exits, so none outlives it.
 //! 4. A delayed exit after SIGTERM is armed once: later SIGTERMs neither postpone nor hasten
 //!    it (`trap : TERM`), as in the simulated table, and the script then dies of SIGTERM.
+//! 5. SIGHUP kills the script's whole process group (`trap 'kill -KILL 0' HUP`): it is the
+//!    signal the kernel sends the script when the harness dies, however it dies (the
+//!    parent-death signal, `children.rs`), and the spec's behaviours never use it.
 
 use crate::world::{ProcessSpec, TermBehavior};
 use std::fmt::Write;
@@ -53,9 +56,10 @@ pub(crate) fn script(spec: &ProcessSpec, to_real: impl Fn(Duration) -> Duration)
         steps.truncate(end + 1);
     }
 
-    // No core file for the crash; `nap` is invariant 2.
+    // Invariant 5, then no core file for the crash, then `nap` (invariant 2).
     let mut text = String::from(
-        "ulimit -c 0 2>/dev/null\n\
+        "trap 'kill -KILL 0' HUP\n\
+         ulimit -c 0 2>/dev/null\n\
          nap() { sleep \"$1\" >/dev/null 2>&1 & p=$!; \
          while kill -0 \"$p\" 2>/dev/null; do wait \"$p\"; done; }\n",
     );
@@ -112,7 +116,7 @@ mod tests {
             ..ProcessSpec::named("agent")
         };
         let text = script(&spec, |d| d / 100);
-        let body: Vec<&str> = text.lines().skip(2).collect();
+        let body: Vec<&str> = text.lines().skip(3).collect();
         assert_eq!(
             body,
             [
@@ -135,7 +139,7 @@ mod tests {
             ..ProcessSpec::named("agent")
         };
         let text = script(&spec, same);
-        let body: Vec<&str> = text.lines().skip(2).collect();
+        let body: Vec<&str> = text.lines().skip(3).collect();
         assert_eq!(body, ["trap '' TERM", "nap 0.005000000", "exit 0"]);
 
         let tie = ProcessSpec {
@@ -143,7 +147,7 @@ mod tests {
             ..spec
         };
         let text = script(&tie, same);
-        let body: Vec<&str> = text.lines().skip(3).collect();
+        let body: Vec<&str> = text.lines().skip(4).collect();
         assert_eq!(
             body,
             [
@@ -158,7 +162,8 @@ mod tests {
     #[test]
     fn default_sigterm_needs_no_trap() {
         let text = script(&ProcessSpec::named("agent"), same);
-        assert!(!text.contains("trap"), "{text}");
+        assert!(!text.contains("TERM"), "{text}");
+        assert!(text.starts_with("trap 'kill -KILL 0' HUP\n"), "{text}");
         assert!(text.ends_with("while :; do nap 3600; done\n"), "{text}");
     }
 }
