@@ -17,9 +17,11 @@
 //!    the watcher kills when the script exits, so none outlives it.
 //! 4. A delayed exit after SIGTERM is armed once: later SIGTERMs neither postpone nor hasten
 //!    it (`trap : TERM`), as in the simulated table, and the script then dies of SIGTERM.
-//! 5. SIGHUP kills the script's whole process group (`trap 'kill -KILL 0' HUP`): it is the
-//!    signal the kernel sends the script when the harness dies, however it dies (the
-//!    parent-death signal, `children.rs`), and the spec's behaviours never use it.
+//! 5. SIGHUP kills the script's whole process group (`trap 'kill -KILL 0' HUP PIPE`): it is
+//!    the signal the kernel sends the script when the harness dies, however it dies (the
+//!    parent-death signal, `children.rs`), and the spec's behaviours never use it. SIGPIPE
+//!    does the same: a script writing `connected` when the harness dies would otherwise die
+//!    of it before its HUP trap runs, leaving its background `sleep` behind.
 
 use crate::world::{ProcessSpec, TermBehavior};
 use std::fmt::Write;
@@ -58,7 +60,7 @@ pub(crate) fn script(spec: &ProcessSpec, to_real: impl Fn(Duration) -> Duration)
 
     // Invariant 5, then no core file for the crash, then `nap` (invariant 2).
     let mut text = String::from(
-        "trap 'kill -KILL 0' HUP\n\
+        "trap 'kill -KILL 0' HUP PIPE\n\
          ulimit -c 0 2>/dev/null\n\
          nap() { sleep \"$1\" >/dev/null 2>&1 & p=$!; \
          while kill -0 \"$p\" 2>/dev/null; do wait \"$p\"; done; }\n",
@@ -163,7 +165,7 @@ mod tests {
     fn default_sigterm_needs_no_trap() {
         let text = script(&ProcessSpec::named("agent"), same);
         assert!(!text.contains("TERM"), "{text}");
-        assert!(text.starts_with("trap 'kill -KILL 0' HUP\n"), "{text}");
+        assert!(text.starts_with("trap 'kill -KILL 0' HUP PIPE\n"), "{text}");
         assert!(text.ends_with("while :; do nap 3600; done\n"), "{text}");
     }
 }
