@@ -22,6 +22,9 @@ pub trait Registered: Sync {
     /// Reads the `[workload]` table of a scenario file's text into the subsystem's struct;
     /// gives it back as JSON, or TOML's error (with the position of the offending field).
     fn parse_workload(&self, text: &str) -> Result<serde_json::Value, toml::de::Error>;
+    /// Checks a parsed workload's values (`Subsystem::validate_workload`): the message starts
+    /// with the field.
+    fn validate_workload(&self, workload: &serde_json::Value) -> Result<(), String>;
     /// Runs one seed.
     fn run(
         &self,
@@ -109,6 +112,12 @@ impl<S: Subsystem> Registered for Entry<S> {
         }
         let only: WorkloadOnly<S::Workload> = toml::from_str(text)?;
         Ok(serde_json::to_value(only.workload).expect("a workload serialises to JSON"))
+    }
+
+    fn validate_workload(&self, workload: &serde_json::Value) -> Result<(), String> {
+        let workload: S::Workload =
+            serde_json::from_value(workload.clone()).map_err(|e| format!("workload: {e}"))?;
+        S::validate_workload(&workload)
     }
 
     fn run(

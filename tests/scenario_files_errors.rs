@@ -203,3 +203,52 @@ fn the_cli_exits_2_and_runs_nothing_when_one_file_of_several_is_bad() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.is_empty(), "nothing ran: {stdout}");
 }
+
+/// A value each subsystem refuses, in a workload that parses: named with its file, line and
+/// field when the file is loaded, before anything runs. Before, these ran: some as a
+/// `main-panicked` finding, rag's and actions' as a pass that tested nothing.
+#[test]
+fn workload_values_a_subsystem_refuses_are_named_with_their_line() {
+    let cases = [
+        // (subsystem, the [workload] lines, the field, its line in the file)
+        (
+            "actions",
+            "cancel_probability = 3.0",
+            "workload.cancel_probability",
+            5,
+        ),
+        (
+            "actions",
+            "think_min_ms = 900\nthink_max_ms = 10",
+            "workload.think_min_ms",
+            5,
+        ),
+        (
+            "actions",
+            "[workload.options]\ntimeout_ms = 0",
+            "workload.options.timeout_ms",
+            6,
+        ),
+        ("rag", "clients = 0", "workload.clients", 5),
+        (
+            "pidclean",
+            "connect_ms = [900, 10]",
+            "workload.connect_ms",
+            5,
+        ),
+        (
+            "tasks",
+            "cancel_probability = 7.5",
+            "workload.cancel_probability",
+            5,
+        ),
+    ];
+    for (subsystem, lines, field, line) in cases {
+        let text = format!(
+            "subsystem = \"{subsystem}\"\ndescription = \"x\"\n\n[workload]\n{lines}\n\n[expect]\nverdict = \"pass\"\n"
+        );
+        let e = error(&format!("refused-{subsystem}-{line}"), &text);
+        assert_eq!(e.field.as_deref(), Some(field), "{subsystem}: {e}");
+        assert_eq!(e.line, Some(line), "{subsystem}: {e}");
+    }
+}

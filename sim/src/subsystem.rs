@@ -45,6 +45,15 @@ pub trait Subsystem: 'static {
     /// liveness phase), and returns. `variant` is one of [`Subsystem::variants`].
     fn main(workload: Self::Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>>;
 
+    /// Checks what the workload's types cannot say (probabilities within 0..=1, ranges in
+    /// order, counts and timeouts that let the scenario test something), when a scenario file
+    /// is loaded, before anything runs. The message starts with the field, as files spell it
+    /// (`cancel_probability: must be within 0..=1`): the harness adds the file and the line.
+    fn validate_workload(workload: &Self::Workload) -> Result<(), String> {
+        let _ = workload;
+        Ok(())
+    }
+
     /// Smaller workloads that might still fail in the same way, smallest first; the shrinker
     /// tries them in order. None by default.
     fn shrink_workload(workload: &Self::Workload) -> Vec<Self::Workload> {

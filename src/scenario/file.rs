@@ -174,6 +174,9 @@ pub(crate) fn parse(
     let workload = subsystem
         .parse_workload(text)
         .map_err(|e| workload_error(path, text, &e))?;
+    subsystem
+        .validate_workload(&workload)
+        .map_err(|e| workload_value_error(path, text, &e))?;
     check_faults(path, text, &raw.faults)?;
     let expect = check_expect(path, text, raw.expect)?;
     if let Some(problem) = asynclife_sim::seeds_problem(raw.seeds) {
@@ -234,6 +237,32 @@ fn field_in_message(message: &str) -> Option<String> {
         .nth(1)
         .filter(|_| message.contains("field"))
         .map(str::to_string)
+}
+
+/// A workload value the subsystem refuses: its message starts with the field
+/// (`cancel_probability: must be within 0..=1`), found in the file for its line.
+fn workload_value_error(path: &Path, text: &str, message: &str) -> ScenarioError {
+    let (field, reason) = match message.split_once(": ") {
+        Some((field, reason)) if !field.contains(' ') => (field, reason),
+        _ => ("", message),
+    };
+    // The key as the file writes it: the last part of a dotted field, up to a range's `..`.
+    let key: String = field
+        .rsplit('.')
+        .find(|part| !part.is_empty() && !part.starts_with('='))
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let line = (!key.is_empty()).then(|| line_of_key(text, &key)).flatten();
+    let field = if field.is_empty() {
+        "workload".to_string()
+    } else {
+        format!("workload.{field}")
+    };
+    ScenarioError::new(path, reason.to_string())
+        .field(field)
+        .at_line(line)
 }
 
 fn check_faults(path: &Path, text: &str, faults: &FaultPlan) -> Result<(), ScenarioError> {

@@ -61,6 +61,54 @@ pub struct Workload {
     pub grace_ms: u64,
 }
 
+impl Workload {
+    /// Checks what the types cannot say: ranges in order, probabilities within `0..=1`, at
+    /// least one intent, a timeout and a retry policy under which an attempt can run. The
+    /// message starts with the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.sessions == 0 || self.intents_per_session == 0 {
+            return Err("sessions: at least 1 session of at least 1 intent (intents_per_session), or nothing runs".into());
+        }
+        let ranges = [
+            ("think_min_ms", self.think_min_ms, self.think_max_ms),
+            ("work_min_ms", self.work_min_ms, self.work_max_ms),
+            (
+                "response_min_ms",
+                self.response_min_ms,
+                self.response_max_ms,
+            ),
+            ("cancel_min_ms", self.cancel_min_ms, self.cancel_max_ms),
+        ];
+        for (field, min, max) in ranges {
+            if min > max {
+                return Err(format!("{field}: {min} is above its max, {max}"));
+            }
+        }
+        let probabilities = [
+            ("critical_probability", self.critical_probability),
+            ("cancel_probability", self.cancel_probability),
+            ("cancel_domain_probability", self.cancel_domain_probability),
+        ];
+        for (field, p) in probabilities {
+            // Written so that NaN fails too.
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{field}: must be within 0..=1, got {p}"));
+            }
+        }
+        if self.options.timeout.is_zero() {
+            return Err("options.timeout_ms: at least 1, or no attempt ever runs".into());
+        }
+        self.options
+            .retry
+            .validate()
+            .map_err(|e| format!("options.retry.{e}"))?;
+        if self.sweep_interval_ms == 0 {
+            return Err("sweep_interval_ms: at least 1".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for Workload {
     fn default() -> Self {
         Workload {

@@ -91,6 +91,10 @@ impl Subsystem for PidClean {
     }
 
     /// Fewer sessions first, then the same count without duplicate ends and crashes.
+    fn validate_workload(workload: &Workload) -> Result<(), String> {
+        workload.validate().map_err(|e| e.to_string())
+    }
+
     fn shrink_workload(workload: &Workload) -> Vec<Workload> {
         let n = workload.sessions;
         let mut smaller: Vec<Workload> = [1, n / 4, n / 2, n.saturating_sub(1)]

@@ -94,6 +94,10 @@ impl Subsystem for Rag {
         Box::pin(workload::run(workload, variant))
     }
 
+    fn validate_workload(workload: &Workload) -> Result<(), String> {
+        workload.validate()
+    }
+
     fn shrink_workload(workload: &Workload) -> Vec<Workload> {
         workload::shrink(workload)
     }

@@ -105,6 +105,10 @@ impl Subsystem for Tasks {
         Box::pin(workload::drive(workload, variant))
     }
 
+    fn validate_workload(workload: &Workload) -> Result<(), String> {
+        workload.validate()
+    }
+
     fn shrink_workload(workload: &Workload) -> Vec<Workload> {
         workload.shrink()
     }
