@@ -23,6 +23,7 @@
 //! 5. A pid the OS has reaped is never signalled again (`os_reaped` is set in the same poll
 //!    as the reaping wait), so a recycled pid is never hit.
 
+use super::parent_death::die_with_parent;
 use super::script::{script, CONNECTED_LINE};
 use crate::scaled_clock as clock;
 use crate::time::Instant;
@@ -75,26 +76,6 @@ fn os_pid(pid: Pid) -> OsPid {
     OsPid::from_raw(i32::try_from(pid.0).expect("OS pids fit in an i32"))
 }
 
-/// Makes the child get SIGHUP when the thread that started it ends, however the harness ends
-/// (SIGKILL, Ctrl-C, a panic): its script then kills its whole process group (see
-/// `script.rs`, invariant 5). The run's own thread starts every child and outlives them all.
-fn die_with_the_harness(command: &mut tokio::process::Command) {
-    let harness = nix::unistd::getpid();
-    // SAFETY: the closure runs in the child between fork and exec, and makes only two system
-    // calls (prctl, getppid), which are async-signal-safe; it allocates nothing.
-    unsafe {
-        command.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGHUP)?;
-            // The harness may have died before the signal was armed (an errno, not a message:
-            // nothing is allocated after fork).
-            if nix::unistd::getppid() != harness {
-                return Err(nix::errno::Errno::ESRCH.into());
-            }
-            Ok(())
-        });
-    }
-}
-
 /// Starts `spec` as a real child process.
 ///
 /// # Panics
@@ -110,7 +91,9 @@ pub(crate) fn spawn(spec: ProcessSpec) -> Pid {
         .stderr(Stdio::null())
         .process_group(0)
         .kill_on_drop(true);
-    die_with_the_harness(&mut command);
+    // SIGHUP, on which the script kills its whole process group (`script.rs`, invariant 5).
+    // The run's own thread starts every child and outlives them all.
+    die_with_parent(command.as_std_mut(), nix::sys::signal::Signal::SIGHUP);
     let started = tokio::time::Instant::now();
     let mut child = command
         .spawn()

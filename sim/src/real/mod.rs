@@ -36,6 +36,7 @@ mod children;
 mod config;
 mod invariants;
 mod lag;
+mod parent_death;
 mod paused;
 mod redis;
 mod redis_server;

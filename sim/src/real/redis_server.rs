@@ -1,9 +1,9 @@
 //! A throwaway Redis server for tests of real mode: Debian's `redis-server` on a free
 //! loopback port, without persistence, killed when its guard is dropped.
 
+use super::parent_death::die_with_parent;
 use std::io;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -40,19 +40,9 @@ impl RedisServer {
     fn start_once() -> io::Result<Option<RedisServer>> {
         let port = free_port()?;
         let mut command = Command::new("redis-server");
-        let harness = nix::unistd::getpid();
-        // SAFETY: between fork and exec the closure makes two async-signal-safe system calls
-        // and allocates nothing. The server dies with the thread that started it (the test
-        // that owns it), however the test binary ends, as real mode's children do.
-        unsafe {
-            command.pre_exec(move || {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)?;
-                if nix::unistd::getppid() != harness {
-                    return Err(nix::errno::Errno::ESRCH.into());
-                }
-                Ok(())
-            });
-        }
+        // The server dies with the thread that started it (the test that owns it), however
+        // the test binary ends, as real mode's children do.
+        die_with_parent(&mut command, nix::sys::signal::Signal::SIGKILL);
         let spawned = command
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
