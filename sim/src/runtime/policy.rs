@@ -56,6 +56,12 @@ pub(crate) struct Scheduler {
     replay_position: usize,
     /// PCT: the steps at which the running task is demoted, sorted.
     change_points: Vec<u64>,
+    /// PCT: the first change point not yet passed. Steps only grow, so each point is looked
+    /// at once: a run costs O(depth + steps), not O(depth x steps).
+    next_change: usize,
+    /// PCT: the change points taken (a point at a step with one runnable task is passed, not
+    /// taken, and still counts among those left).
+    changes_taken: usize,
     /// PCT: priorities by task index; larger runs first.
     priorities: Vec<u64>,
     /// Replay decisions that named a task that was not runnable.
@@ -90,6 +96,8 @@ impl Scheduler {
             policy,
             replay_position: 0,
             change_points,
+            next_change: 0,
+            changes_taken: 0,
             priorities: Vec::new(),
             divergences: 0,
             first_divergence: None,
@@ -184,11 +192,16 @@ impl Scheduler {
                 .expect("runnable is not empty")
         };
         let mut index = best(&self.priorities);
-        while let Some(pos) = self.change_points.iter().position(|&c| c == step) {
+        let points = &self.change_points;
+        while self.next_change < points.len() && points[self.next_change] < step {
+            self.next_change += 1;
+        }
+        while self.next_change < points.len() && points[self.next_change] == step {
             // Demote the task that would run to below every initial priority; later change
             // points demote to lower values still, as PCT prescribes.
-            self.change_points.remove(pos);
-            let demoted = self.change_points.len() as u64;
+            self.next_change += 1;
+            self.changes_taken += 1;
+            let demoted = (points.len() - self.changes_taken) as u64;
             self.priorities[runnable[index].index()] = demoted;
             index = best(&self.priorities);
         }
@@ -272,5 +285,41 @@ mod tests {
         let mut q = queue(&[0, 1]);
         let after = s.pick(&mut q, point, &mut rng);
         assert_ne!(before, after);
+    }
+
+    /// The demotions of the cursor over sorted points are those of removing each point as
+    /// its step comes (the first version): the value a demoted task gets is the number of
+    /// points left, passed ones included, so schedules recorded before stay the same.
+    #[test]
+    fn pct_demotes_as_removing_each_point_did() {
+        for seed in 0..50 {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut s = Scheduler::new(Policy::Pct { depth: 40 }, &mut rng);
+            for i in 0..4 {
+                s.on_spawn(TaskId(i), &mut rng);
+            }
+            let mut points = s.change_points.clone();
+            let mut prios = s.priorities.clone();
+            for step in 0..=PCT_HORIZON_STEPS {
+                let ids: &[u32] = if step % 3 == 0 { &[1] } else { &[0, 1, 2, 3] };
+                let mut q = queue(ids);
+                let picked = s.pick(&mut q, step, &mut rng);
+                if ids.len() == 1 {
+                    continue;
+                }
+                let best = |p: &[u64]| {
+                    (0..ids.len())
+                        .max_by_key(|&i| (p[ids[i] as usize], std::cmp::Reverse(i)))
+                        .unwrap()
+                };
+                let mut index = best(&prios);
+                while let Some(pos) = points.iter().position(|&c| c == step) {
+                    points.remove(pos);
+                    prios[ids[index] as usize] = points.len() as u64;
+                    index = best(&prios);
+                }
+                assert_eq!(picked, TaskId(ids[index]), "seed {seed}, step {step}");
+            }
+        }
     }
 }
