@@ -65,7 +65,7 @@ pub mod world;
 
 pub use asynclife_sim_macros::{select, test};
 pub use check::{Violation, ViolationKind};
-pub use config::{millis, ConfigError, SimConfig, SimSection};
+pub use config::{millis, ConfigError, SimConfig, SimSection, DEFAULT_MAX_EVENTS};
 pub use explore::{check_pct, check_random, replay, Check};
 pub use report::{Report, Stats, Verdict};
 pub use runtime::{JoinError, Policy, Schedule, Sim};

@@ -45,6 +45,9 @@ pub struct Stats {
     /// Polls that took longer than the wall-clock threshold (`wall-blocked-poll`).
     #[serde(default)]
     pub wall_blocked_polls: u64,
+    /// Spawns refused because the run had spent its event budget (`budget`).
+    #[serde(default)]
+    pub spawns_refused: u64,
 }
 
 impl Stats {

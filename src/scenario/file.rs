@@ -335,6 +335,8 @@ pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String>
         policy: Some(Policy::Replay(failure.schedule.clone())),
         max_steps: Some(failure.sim.max_steps),
         max_virtual_time_ms: Some(failure.sim.max_virtual_time.as_millis() as u64),
+        max_events: (failure.sim.max_events != defaults.max_events)
+            .then_some(failure.sim.max_events),
         blocked_poll_threshold_ms: Some(failure.sim.blocked_poll_threshold.as_millis() as u64),
         // The wall-clock settings only when the failure changed them.
         wall_poll_threshold_ms: (failure.sim.wall_poll_threshold != defaults.wall_poll_threshold)

@@ -20,7 +20,7 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
 ///
 /// Options, all optional: `seeds = 500` (default 100; `ASYNCLIFE_SEEDS` overrides),
 /// `first_seed = 0`, `policy = "random" | "pct" | "fifo"`, `depth = 3` (PCT's bug depth),
-/// `faults = EXPR` (a `FaultPlan`), `max_steps = N`, `max_virtual_time_ms = N`,
+/// `faults = EXPR` (a `FaultPlan`), `max_steps = N`, `max_events = N`, `max_virtual_time_ms = N`,
 /// `blocked_poll_threshold_ms = N`, `wall_poll_threshold_ms = N` (0: off),
 /// `wall_poll_is_finding = true`, `jobs = N`, `shrink = false`, `local = true` (one
 /// thread, for a body that captures what cannot cross threads).
@@ -162,6 +162,7 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
             "seeds"
             | "first_seed"
             | "max_steps"
+            | "max_events"
             | "jobs"
             | "shrink"
             | "faults"
@@ -182,7 +183,7 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
                     option.path.span(),
                     format!(
                         "unknown option `{key}` (known: seeds, first_seed, policy, depth, \
-                         faults, max_steps, max_virtual_time_ms, blocked_poll_threshold_ms, \
+                         faults, max_steps, max_events, max_virtual_time_ms, blocked_poll_threshold_ms, \
                          wall_poll_threshold_ms, wall_poll_is_finding, jobs, shrink, local)"
                     ),
                 ))

@@ -26,6 +26,9 @@ pub enum ViolationKind {
     Deadlock,
     /// The step bound or the virtual-time bound was hit.
     Hang,
+    /// The run spent its event budget (`SimConfig::max_events`), which bounds its memory:
+    /// it stopped there, and spawns past the budget were refused.
+    Budget,
     /// A simulated process was alive, or exited and never reaped, at the end.
     OrphanProcess,
     /// A replayed schedule named a task that was not runnable, or the run ended with
@@ -53,7 +56,7 @@ pub enum ViolationKind {
 
 impl ViolationKind {
     /// The built-in detectors, in the order they are documented.
-    pub const DETECTORS: [ViolationKind; 13] = [
+    pub const DETECTORS: [ViolationKind; 14] = [
         ViolationKind::UnobservedPanic,
         ViolationKind::MainPanicked,
         ViolationKind::LeakedTask,
@@ -61,6 +64,7 @@ impl ViolationKind {
         ViolationKind::NeverWoken,
         ViolationKind::Deadlock,
         ViolationKind::Hang,
+        ViolationKind::Budget,
         ViolationKind::OrphanProcess,
         ViolationKind::ReplayDivergence,
         ViolationKind::Nondeterminism,
@@ -79,6 +83,7 @@ impl ViolationKind {
             ViolationKind::NeverWoken => "never-woken",
             ViolationKind::Deadlock => "deadlock",
             ViolationKind::Hang => "hang",
+            ViolationKind::Budget => "budget",
             ViolationKind::OrphanProcess => "orphan-process",
             ViolationKind::ReplayDivergence => "replay-divergence",
             ViolationKind::Nondeterminism => "nondeterminism",
@@ -161,11 +166,20 @@ pub struct Violation {
     pub at: Instant,
     /// What was wrong, with the values involved.
     pub message: String,
+    /// Found by an end-of-run check of a run that a bound, the event budget or a deadlock
+    /// cut short: the subsystem never got to finish its work, so this may follow from the
+    /// cut rather than be a fault of its own. The violation that cut the run comes first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_cut_short: bool,
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] at {}: {}", self.kind, self.at, self.message)?;
+        write!(f, "[{}] at {}", self.kind, self.at)?;
+        if self.after_cut_short {
+            f.write_str(" (after the run was cut short, which it may only follow from)")?;
+        }
+        write!(f, ": {}", self.message)?;
         if let Some(task) = &self.task {
             write!(f, " ({task})")?;
         }

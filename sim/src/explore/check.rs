@@ -127,6 +127,13 @@ impl Check {
         self
     }
 
+    /// The event budget of each run (default [`crate::DEFAULT_MAX_EVENTS`]): a run that
+    /// records more events stops with a `budget` violation.
+    pub fn max_events(mut self, events: u64) -> Check {
+        self.config.max_events = events;
+        self
+    }
+
     /// The virtual-time bound of each run.
     pub fn max_virtual_time(mut self, bound: Duration) -> Check {
         self.config.max_virtual_time = bound;

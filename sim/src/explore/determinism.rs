@@ -66,6 +66,7 @@ fn divergence(first: &Report, second: &Report) -> Violation {
             render(&first.trace, x),
             render(&second.trace, y),
         ),
+        after_cut_short: false,
     }
 }
 

@@ -59,6 +59,7 @@ mod tests {
                 task: None,
                 at: Instant::ZERO,
                 message: format!("seed {seed}"),
+                after_cut_short: false,
             });
         }
         report

@@ -185,6 +185,7 @@ impl Findings {
             task: None,
             at: self.now,
             message,
+            after_cut_short: false,
         });
     }
 }

@@ -230,6 +230,10 @@ impl Kernel {
     ) -> TaskId {
         let mut guard = self.state.borrow_mut();
         let st = &mut *guard;
+        if st.recorder.trace.event_count >= st.config.max_events {
+            drop(guard);
+            return self.refuse_spawn(name, location, future);
+        }
         let id = TaskId(u32::try_from(st.tasks.len()).expect("fewer than 2^32 tasks"));
         push_in_place(&mut st.tasks, || TaskSlot {
             future: Some(future),
@@ -252,6 +256,49 @@ impl Kernel {
         });
         let now = st.now;
         st.recorder.push(now, Some(id), EventKind::Spawn);
+        id
+    }
+
+    /// A spawn past the event budget: the task gets an id, a name and a handle (which gives a
+    /// cancellation), but its future is dropped unpolled, with the state released, and it
+    /// never runs. The step loop
+    /// stops the run with a `budget` violation after the current poll, so nothing can wait
+    /// on it for long; meanwhile a workload spawning in a loop costs a few words per spawn,
+    /// not its futures.
+    #[cold]
+    fn refuse_spawn(
+        &self,
+        name: Cow<'static, str>,
+        location: &'static Location<'static>,
+        future: TaskFuture,
+    ) -> TaskId {
+        let id = {
+            let mut guard = self.state.borrow_mut();
+            let st = &mut *guard;
+            let id = TaskId(u32::try_from(st.tasks.len()).expect("fewer than 2^32 tasks"));
+            st.tasks.push(TaskSlot {
+                future: None,
+                done: true,
+                scheduled: false,
+                never_woken: false,
+                abort_requested: false,
+            });
+            st.joins.push(JoinState::default());
+            self.waker_refs.with(|refs| refs.push(0));
+            st.scheduler.on_spawn(id, &mut st.scheduler_rng);
+            st.stats.spawns_refused += 1;
+            st.recorder.trace.tasks.push(TaskInfo {
+                id,
+                name,
+                file: Cow::Borrowed(location.file()),
+                line: location.line(),
+                parent: st.current,
+            });
+            id
+        };
+        drop(future);
+        // Its handle gives a cancellation, as an abort's would.
+        self.cancel_task(id);
         id
     }
 
@@ -414,6 +461,7 @@ impl State {
             task,
             at,
             message,
+            after_cut_short: false,
         });
     }
 
@@ -441,6 +489,7 @@ impl State {
             task,
             at: now,
             message,
+            after_cut_short: false,
         });
     }
 }

@@ -44,7 +44,7 @@ pub struct Sim {
 }
 
 /// Why the step loop stopped.
-#[derive(PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum End {
     /// The main task returned and nothing is runnable any more.
     Drained,
@@ -142,6 +142,12 @@ fn steps(kernel: &Kernel) -> End {
         u64::try_from(guard.config.max_virtual_time.as_nanos()).unwrap_or(u64::MAX);
     loop {
         let st = &mut *guard;
+        // Before anything else, so that a main task that returns in the poll that spent the
+        // budget does not end the run as drained.
+        if st.recorder.trace.event_count >= st.config.max_events {
+            budget_spent(st);
+            return End::Stopped;
+        }
         if let Some(end) = until_runnable(kernel, st, max_virtual_nanos) {
             return end;
         }
@@ -221,6 +227,22 @@ fn steps(kernel: &Kernel) -> End {
         }
         guard = kernel.state.borrow_mut();
     }
+}
+
+/// The run has produced its event budget: it stops here, as at the step bound.
+#[cold]
+fn budget_spent(st: &mut State) {
+    let refused = match st.stats.spawns_refused {
+        0 => String::new(),
+        n => format!(", and {n} spawn(s) past it were refused"),
+    };
+    let message = format!(
+        "the event budget of {} events (max_events) was spent at step {} with {} task(s) \
+         spawned{refused}. The run stopped there, to bound its memory and time: make the \
+         workload smaller, or raise `max_events` under [sim] (SimConfig::max_events)",
+        st.config.max_events, st.stats.steps, st.stats.tasks_spawned
+    );
+    st.push_violation(ViolationKind::Budget, None, message);
 }
 
 fn take_future(st: &mut State, task: TaskId) -> TaskFuture {
@@ -697,9 +719,27 @@ fn replay_divergence(st: &mut State) {
 
 /// The end-of-run detectors: leaked tasks (after a normal end), panics never awaited,
 /// orphan processes; then the invariants' end checks.
+///
+/// After a run cut short (a bound, the budget, a deadlock), what the end invariants and the
+/// orphan-process check find is marked [`after_cut_short`](crate::Violation::after_cut_short):
+/// the subsystem never got to finish, so an end left undone is no fault of its own.
 fn end_checks(kernel: &Kernel, end: End) {
+    let before = kernel.state.borrow_mut().violations.len();
     end_detectors(kernel, end);
+    let invariants_from = kernel.state.borrow_mut().violations.len();
     check_invariants(kernel, Phase::End);
+    if end == End::Stopped {
+        let mut st = kernel.state.borrow_mut();
+        let (earlier, found_at_end) = st.violations.split_at_mut(before);
+        if !earlier.is_empty() {
+            for (i, v) in found_at_end.iter_mut().enumerate() {
+                let from_invariant = before + i >= invariants_from;
+                if from_invariant || v.kind == ViolationKind::OrphanProcess {
+                    v.after_cut_short = true;
+                }
+            }
+        }
+    }
 }
 
 fn end_detectors(kernel: &Kernel, end: End) {
