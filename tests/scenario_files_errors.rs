@@ -242,6 +242,41 @@ fn workload_values_a_subsystem_refuses_are_named_with_their_line() {
             "workload.cancel_probability",
             5,
         ),
+        // Before, these three were clamped in silence, and a run without responses passed.
+        ("tasks", "burst_max = 0", "workload.burst_max", 5),
+        ("tasks", "responses = 0", "workload.responses", 5),
+        (
+            "tasks",
+            "step_min_ms = 50\nstep_max_ms = 5",
+            "workload.step_min_ms",
+            5,
+        ),
+        // Before, a shutdown that waited 0 ms for its aborts failed `fixed` on every seed.
+        (
+            "tasks",
+            "[workload.manager]\ncancel_timeout_ms = 0",
+            "workload.manager.cancel_timeout_ms",
+            6,
+        ),
+        (
+            "pidclean",
+            "[workload.orchestrator]\ngrace_ms = 0",
+            "workload.orchestrator.grace_ms",
+            6,
+        ),
+        // Before: "workload: invalid type: null, expected f64", no line, field `workload`.
+        (
+            "tasks",
+            "responses = 3\nunnamed_probability = nan",
+            "workload.unnamed_probability",
+            6,
+        ),
+        (
+            "actions",
+            "cancel_probability = -inf",
+            "workload.cancel_probability",
+            5,
+        ),
     ];
     for (subsystem, lines, field, line) in cases {
         let text = format!(
@@ -251,4 +286,16 @@ fn workload_values_a_subsystem_refuses_are_named_with_their_line() {
         assert_eq!(e.field.as_deref(), Some(field), "{subsystem}: {e}");
         assert_eq!(e.line, Some(line), "{subsystem}: {e}");
     }
+}
+
+/// A control character where TOML allows none: the parser gives no reason of its own (before,
+/// the error read `file.toml:3: ` and stopped), so the error names the character.
+#[test]
+fn a_nul_in_a_comment_is_named() {
+    let e = error(
+        "nul-in-comment",
+        &GOOD.replace("seeds = 3", "seeds = 3\n# a comment \u{0} here"),
+    );
+    assert_eq!(e.line, Some(4), "{e}");
+    assert!(e.message.contains("U+0000"), "{e}");
 }

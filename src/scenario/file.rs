@@ -147,6 +147,8 @@ pub(crate) fn parse(
     registry: Registry<'_>,
 ) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let document: toml::Table = text.parse().map_err(|e| toml_error(path, text, &e))?;
+    super::non_finite::check(path, text, &document)?;
     let subsystem_name = raw.subsystem.get_ref().clone();
     let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
     let subsystem = registry.find(&subsystem_name).ok_or_else(|| {
@@ -207,7 +209,17 @@ pub(crate) fn parse(
 
 fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
     let line = e.span().map(|s| line_of(text, s.start));
-    let message = e.message().trim().to_string();
+    let mut message = e.message().trim().to_string();
+    if message.is_empty() {
+        // The parser names no reason for some characters (a NUL in a comment): say which.
+        message = match e.span().and_then(|s| text.get(s.start..)?.chars().next()) {
+            Some(c) => format!(
+                "the character {c:?} (U+{:04X}) is not allowed here in TOML",
+                u32::from(c)
+            ),
+            None => "not valid TOML here".to_string(),
+        };
+    }
     let field = field_in_message(&message).or_else(|| key_at_line(text, line?));
     let mut error = ScenarioError::new(path, message).at_line(line);
     if let Some(field) = field {

@@ -4,6 +4,7 @@
 
 mod error;
 mod file;
+mod non_finite;
 
 pub use error::ScenarioError;
 pub use file::{from_failure, load, load_dir, Expect, Scenario, SimSection};

@@ -62,6 +62,13 @@ impl ManagerConfig {
                 message: "must be at least 1: no task could ever run",
             });
         }
+        if self.cancel_timeout_ms == 0 {
+            return Err(ConfigError {
+                field: "cancel_timeout_ms",
+                message: "must be at least 1: shutdown aborts the tasks left and must wait for \
+                          the aborts to take effect, or it returns with them still tracked",
+            });
+        }
         if self.monitor_interval_ms == 0 {
             return Err(ConfigError {
                 field: "monitor_interval_ms",
@@ -108,5 +115,21 @@ mod tests {
             ..ManagerConfig::default()
         };
         assert_eq!(c.validate().unwrap_err().field, "max_concurrent");
+    }
+
+    /// A shutdown that waits 0 ms for its aborts returns with every aborted task still
+    /// tracked (`runs-terminal`, `no-task-after-shutdown` on `fixed`): refused as input.
+    #[test]
+    fn a_zero_cancel_timeout_is_rejected_with_its_field() {
+        let c = ManagerConfig {
+            cancel_timeout_ms: 0,
+            ..ManagerConfig::default()
+        };
+        assert_eq!(c.validate().unwrap_err().field, "cancel_timeout_ms");
+        let one = ManagerConfig {
+            cancel_timeout_ms: 1,
+            ..ManagerConfig::default()
+        };
+        assert!(one.validate().is_ok());
     }
 }

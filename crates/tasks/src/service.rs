@@ -62,13 +62,20 @@ pub struct LlmService {
 
 impl LlmService {
     /// A service whose steps take `step_min_ms..=step_max_ms` each (before injected delays).
+    ///
+    /// # Panics
+    /// If `step_min_ms > step_max_ms` (a scenario's workload is checked for it when loaded).
     pub fn new(manager: TaskManager, probe: Probe, step_min_ms: u64, step_max_ms: u64) -> Self {
+        assert!(
+            step_min_ms <= step_max_ms,
+            "step range {step_min_ms}..={step_max_ms} is reversed"
+        );
         LlmService {
             manager,
             probe,
             conversation: Arc::default(),
             step_min_ms,
-            step_max_ms: step_max_ms.max(step_min_ms),
+            step_max_ms,
         }
     }
 

@@ -102,6 +102,34 @@ impl Workload {
                 return Err(format!("{field}: {p} is not within 0..=1"));
             }
         }
+        let at_least_one = [
+            (
+                "responses",
+                self.responses,
+                "a run without responses tests nothing",
+            ),
+            (
+                "burst_max",
+                self.burst_max,
+                "a burst brings 1..=burst_max responses",
+            ),
+            (
+                "cancel_storm_max",
+                self.cancel_storm_max,
+                "a storm cancels 1..=cancel_storm_max tasks",
+            ),
+        ];
+        for (field, value, why) in at_least_one {
+            if value == 0 {
+                return Err(format!("{field}: must be at least 1: {why}"));
+            }
+        }
+        if self.step_min_ms > self.step_max_ms {
+            return Err(format!(
+                "step_min_ms: {} is greater than step_max_ms ({})",
+                self.step_min_ms, self.step_max_ms
+            ));
+        }
         if self.shutdown_min_ms > self.shutdown_max_ms {
             return Err("shutdown_min_ms: greater than shutdown_max_ms".into());
         }
@@ -198,7 +226,7 @@ async fn produce(service: LlmService, manager: TaskManager, w: Workload) {
     let mut submitted = 0u32;
     while submitted < w.responses {
         rt::sleep(Duration::from_millis(rt::random_range(0..=w.gap_max_ms))).await;
-        let burst = rt::random_range(1..=w.burst_max.max(1)).min(w.responses - submitted);
+        let burst = rt::random_range(1..=w.burst_max).min(w.responses - submitted);
         for _ in 0..burst {
             let id = if next_id > 0 && rt::random_bool(w.duplicate_probability) {
                 rt::random_range(0..next_id)
@@ -217,7 +245,7 @@ async fn produce(service: LlmService, manager: TaskManager, w: Workload) {
             submitted += 1;
         }
         if rt::random_bool(w.cancel_probability) {
-            cancel_storm(&manager, rt::random_range(1..=w.cancel_storm_max.max(1)));
+            cancel_storm(&manager, rt::random_range(1..=w.cancel_storm_max));
         }
     }
 }
