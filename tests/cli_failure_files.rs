@@ -39,7 +39,7 @@ fn edited(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
 #[test]
 fn an_edited_failure_file_is_bad_input_naming_the_file_and_the_field() {
     let dir = scratch("edited");
-    let cases: [(&str, Edit); 4] = [
+    let cases: [(&str, Edit); 6] = [
         ("sim.max_steps", |j| j["sim"]["max_steps"] = 0.into()),
         ("sim.max_virtual_time_ms", |j| {
             j["sim"]["max_virtual_time_ms"] = 0.into()
@@ -48,6 +48,13 @@ fn an_edited_failure_file_is_bad_input_naming_the_file_and_the_field() {
             j["subsystem"] = "nope".into()
         }),
         ("workload", |j| j["workload"]["sessions"] = "many".into()),
+        // Before, these ran, and a replay called the changed hash a determinism bug.
+        ("field `workload.crash_probability`", |j| {
+            j["workload"]["crash_probability"] = 3.0.into()
+        }),
+        ("field `workload.orchestrator.grace_ms`", |j| {
+            j["workload"]["orchestrator"]["grace_ms"] = 0.into()
+        }),
     ];
     for (field, edit) in cases {
         let path = edited(&dir, edit);

@@ -39,7 +39,23 @@ pub fn read(path: &Path, app: &App<'_>) -> anyhow::Result<(Failure, Source)> {
             .check_variant(variant)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
+    subsystem
+        .validate_workload(&failure.workload)
+        .map_err(|e| workload_error(path, &e))?;
     Ok((failure, Source::Scenario(subsystem)))
+}
+
+/// A workload the subsystem refuses, as the scenario files' errors say it: the file, the
+/// field (`workload.crash_probability`), the reason. The subsystem's message starts with the
+/// field; serde's (an unknown field, a wrong type) starts with `workload: `.
+fn workload_error(path: &Path, message: &str) -> anyhow::Error {
+    let message = message.strip_prefix("workload: ").unwrap_or(message);
+    match message.split_once(": ") {
+        Some((field, reason)) if !field.contains(' ') => {
+            anyhow::anyhow!("{}: field `workload.{field}`: {reason}", path.display())
+        }
+        _ => anyhow::anyhow!("{}: field `workload`: {message}", path.display()),
+    }
 }
 
 /// Reads a scenario's failure file for a command that must run it again (`what`: replay,
