@@ -21,41 +21,8 @@ pub fn read(path: &Path, app: &App<'_>) -> anyhow::Result<(Failure, Source)> {
         let line = test.replay_line(path);
         return Ok((failure, Source::Test(line)));
     }
-    let Some(name) = &failure.subsystem else {
-        anyhow::bail!(
-            "{}: the failure file names neither a test nor a subsystem",
-            path.display()
-        );
-    };
-    let subsystem = app.registry.find(name).ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: unknown subsystem '{name}' (this program knows: {})",
-            path.display(),
-            app.registry.names().join(", ")
-        )
-    })?;
-    if let Some(variant) = &failure.variant {
-        subsystem
-            .check_variant(variant)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    }
-    subsystem
-        .validate_workload(&failure.workload)
-        .map_err(|e| workload_error(path, &e))?;
+    let subsystem = crate::failure::check_scenario(path, &failure, app.registry)?;
     Ok((failure, Source::Scenario(subsystem)))
-}
-
-/// A workload the subsystem refuses, as the scenario files' errors say it: the file, the
-/// field (`workload.crash_probability`), the reason. The subsystem's message starts with the
-/// field; serde's (an unknown field, a wrong type) starts with `workload: `.
-fn workload_error(path: &Path, message: &str) -> anyhow::Error {
-    let message = message.strip_prefix("workload: ").unwrap_or(message);
-    match message.split_once(": ") {
-        Some((field, reason)) if !field.contains(' ') => {
-            anyhow::anyhow!("{}: field `workload.{field}`: {reason}", path.display())
-        }
-        _ => anyhow::anyhow!("{}: field `workload`: {message}", path.display()),
-    }
 }
 
 /// Reads a scenario's failure file for a command that must run it again (`what`: replay,

@@ -141,11 +141,7 @@ fn collect_toml(dir: &Path, into: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Parses and checks scenario text; `path` is for the messages.
-pub(crate) fn parse(
-    path: &Path,
-    text: &str,
-    registry: Registry<'_>,
-) -> Result<Scenario, ScenarioError> {
+pub fn parse(path: &Path, text: &str, registry: Registry<'_>) -> Result<Scenario, ScenarioError> {
     let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     let document: toml::Table = text.parse().map_err(|e| toml_error(path, text, &e))?;
     super::non_finite::check(path, text, &document)?;

@@ -7,4 +7,4 @@ mod file;
 mod non_finite;
 
 pub use error::ScenarioError;
-pub use file::{from_failure, load, load_dir, Expect, Scenario, SimSection};
+pub use file::{from_failure, load, load_dir, parse, Expect, Scenario, SimSection};

@@ -119,6 +119,12 @@ impl Serialize for ViolationKind {
 impl<'de> Deserialize<'de> for ViolationKind {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
+        if name.trim().is_empty() {
+            // No detector or invariant is nameless: an edited file, which nothing could match.
+            return Err(serde::de::Error::custom(
+                "a violation's kind is the name of a detector or invariant, not empty",
+            ));
+        }
         Ok(ViolationKind::from_name(&name))
     }
 }
@@ -200,5 +206,15 @@ mod tests {
             ViolationKind::from_name("no-zombie-actions"),
             ViolationKind::Invariant("no-zombie-actions".into())
         );
+    }
+
+    /// An empty kind (found by the failure-file fuzz test) read as an invariant named "",
+    /// which the scenario written from the failure then refused as `fails = ""`.
+    #[test]
+    fn an_empty_kind_is_refused_when_read() {
+        let kind: Result<ViolationKind, _> = serde_json::from_str("\"  \"");
+        assert!(kind.is_err());
+        let kind: ViolationKind = serde_json::from_str("\"hang\"").unwrap();
+        assert_eq!(kind, ViolationKind::Hang);
     }
 }

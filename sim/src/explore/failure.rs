@@ -135,14 +135,22 @@ impl Failure {
     /// Reads a failure file and checks that its settings can run (the same checks as a
     /// scenario file's), so that an edited file is refused with its field named, not run.
     pub fn read(path: &Path) -> Result<Failure, FailureFileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| FailureFileError {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Failure::parse(path, &text)
+    }
+
+    /// [`Failure::read`] of text already read; `path` is for the messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Failure, FailureFileError> {
         let error = |line, message: String| FailureFileError {
             path: path.to_path_buf(),
             line,
             message,
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| error(None, format!("cannot read the file: {e}")))?;
-        let failure: Failure = serde_json::from_str(&text)
+        let failure: Failure = serde_json::from_str(text)
             .map_err(|e| error(Some(e.line()), format!("not a failure file: {e}")))?;
         failure
             .replay_config()
