@@ -130,6 +130,9 @@ impl ActionTracker {
         let task_id = info.task_id;
         self.update_context(&info);
         self.emit(&ActionEvent::Finished(info));
+        if let Some(attempt) = running.attempt {
+            attempt.abort();
+        }
         let handle = running.handle?;
         if let Some(task) = self.shared.live.write().get_mut(&key) {
             if Some(task.task_id) == task_id {
@@ -138,6 +141,20 @@ impl ActionTracker {
         }
         handle.abort();
         Some(handle)
+    }
+
+    /// Keeps the abort handle of the attempt just spawned by the action task `task_id`, so
+    /// that a cancel stops it even before its first poll. An attempt of an action that is no
+    /// longer running (cancelled while its task was being polled, on another thread) is
+    /// aborted at once.
+    pub(crate) fn attach_attempt(&self, key: &ActionKey, task_id: u64, attempt: rt::AbortHandle) {
+        let mut st = self.shared.state.write();
+        match st.running.get_mut(key) {
+            Some(running) if running.info.task_id == Some(task_id) => {
+                running.attempt = Some(attempt);
+            }
+            _ => attempt.abort(),
+        }
     }
 
     /// Records that an action begins attempt `attempt` (from 2).

@@ -26,8 +26,9 @@ pub(crate) async fn supervise<F, Fut>(
     F: Fn(u32) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), ActionError>> + Send + 'static,
 {
+    let task_id = guard.task_id;
     let _guard = guard;
-    let attempts = run_attempts(&tracker, &key, &options, &action_fn);
+    let attempts = run_attempts(&tracker, &key, task_id, &options, &action_fn);
     let outcome = if tracker.variant().has(Variant::NoTimeout) {
         // seed 000 phase 2.3, before it: no timeout management, so "stuck actions consume
         // resources" - a hung attempt keeps the action running for ever.
@@ -47,6 +48,7 @@ pub(crate) async fn supervise<F, Fut>(
 async fn run_attempts<F, Fut>(
     tracker: &ActionTracker,
     key: &ActionKey,
+    task_id: u64,
     options: &ActionOptions,
     action_fn: &F,
 ) -> Outcome
@@ -64,6 +66,7 @@ where
             format!("action {key} attempt {attempt}"),
             action_fn(attempt),
         ));
+        tracker.attach_attempt(key, task_id, child.0.abort_handle());
         let error = match child.await {
             Ok(Ok(())) => return Outcome::Completed,
             Ok(Err(error)) => error,

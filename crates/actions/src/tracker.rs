@@ -135,6 +135,10 @@ pub(crate) struct Running {
     pub(crate) info: ActionInfo,
     pub(crate) options: ActionOptions,
     pub(crate) handle: Option<rt::JoinHandle<()>>,
+    /// The attempt task running now, aborted with the action's task on a cancel: the
+    /// supervisor's abort takes effect at its next turn, and an attempt spawned just before
+    /// it would otherwise still begin.
+    pub(crate) attempt: Option<rt::AbortHandle>,
 }
 
 impl ActionTracker {
@@ -259,6 +263,7 @@ impl ActionTracker {
                     info: info.clone(),
                     options: request.options.clone(),
                     handle: None,
+                    attempt: None,
                 },
             );
             info

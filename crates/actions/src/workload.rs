@@ -51,6 +51,10 @@ pub struct Workload {
     pub cancel_min_ms: u64,
     /// See `cancel_min_ms`.
     pub cancel_max_ms: u64,
+    /// After that delay, the cancel waits `0..=cancel_yields_max` turns of the scheduler
+    /// (yields): with a delay of 0 it lands in the instant of the start, before or after the
+    /// action's first attempt has run. 0 (the default): no turn is waited, nothing drawn.
+    pub cancel_yields_max: u32,
     /// Every action's deadline and retry policy.
     pub options: ActionOptions,
     /// How much history each context keeps.
@@ -125,6 +129,7 @@ impl Default for Workload {
             cancel_domain_probability: 0.02,
             cancel_min_ms: 0,
             cancel_max_ms: 3_000,
+            cancel_yields_max: 0,
             options: ActionOptions::default(),
             retention: RetentionPolicy::default(),
             sweep_interval_ms: 1_000,
@@ -317,6 +322,11 @@ impl Session {
             return;
         }
         rt::sleep(draw_ms(w.cancel_min_ms, w.cancel_max_ms)).await;
+        if w.cancel_yields_max > 0 {
+            for _ in 0..rt::random_range(0..=w.cancel_yields_max) {
+                rt::yield_now().await;
+            }
+        }
         let tracker = self.workflow.tracker();
         tracker.cancel(&self.name, &format!("{}-{n}", kind.prefix()));
         if rt::random_bool(w.cancel_domain_probability) {
