@@ -49,6 +49,19 @@ impl OrchestratorConfig {
         Duration::from_secs(self.session_ttl_s)
     }
 
+    /// How often the spawn worker refreshes a live agent's keys: a third of the shorter TTL,
+    /// so that a key outlives two refreshes that fail.
+    pub fn refresh_interval(&self) -> Duration {
+        self.pid_ttl().min(self.session_ttl()) / 3
+    }
+
+    /// The shortest TTL that a refresh every third of it keeps alive: a refresh may wait
+    /// out the store retries' worst case, plus a second for the calls themselves.
+    pub fn min_ttl(&self) -> Duration {
+        let refresh_takes = self.store_retry.worst_case_backoff() + Duration::from_secs(1);
+        Duration::from_secs((refresh_takes * 3).as_secs_f64().ceil() as u64)
+    }
+
     /// The connect timeout.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
@@ -67,7 +80,25 @@ impl OrchestratorConfig {
                 return Err(ConfigError::new(field, "must be at least 1"));
             }
         }
-        self.store_retry.validate()
+        self.store_retry.validate()?;
+        let min_ttl = self.min_ttl().as_secs();
+        for (field, ttl) in [
+            ("pid_ttl_s", self.pid_ttl_s),
+            ("session_ttl_s", self.session_ttl_s),
+        ] {
+            if ttl < min_ttl {
+                return Err(ConfigError::new(
+                    field,
+                    &format!(
+                        "must be at least {min_ttl} s: the spawn worker refreshes a live \
+                         agent's keys every third of the TTL, and a refresh may wait out the \
+                         store retries ({} ms at worst)",
+                        self.store_retry.worst_case_backoff().as_millis()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -161,5 +192,27 @@ mod tests {
             ..OrchestratorConfig::default()
         };
         assert_eq!(config.validate().unwrap_err().field, "store_retry.attempts");
+    }
+
+    /// The defaults' store retries wait 6.3 s at worst: a TTL must cover three refreshes of
+    /// 7.3 s each, 22 s. Shorter TTLs let a live agent's keys lapse between refreshes.
+    #[test]
+    fn a_ttl_too_short_to_refresh_is_refused() {
+        let config = OrchestratorConfig::default();
+        assert_eq!(config.min_ttl(), Duration::from_secs(22));
+        assert_eq!(config.refresh_interval(), Duration::from_secs(2_400));
+        let short = OrchestratorConfig {
+            pid_ttl_s: 21,
+            ..OrchestratorConfig::default()
+        };
+        let e = short.validate().unwrap_err();
+        assert_eq!(e.field, "pid_ttl_s");
+        assert!(e.message.contains("at least 22 s"), "{e}");
+        let enough = OrchestratorConfig {
+            session_ttl_s: 22,
+            pid_ttl_s: 22,
+            ..OrchestratorConfig::default()
+        };
+        assert_eq!(enough.validate(), Ok(()));
     }
 }

@@ -15,7 +15,8 @@ pub enum Variant {
     /// race, cleanup that waits for the exit with the grace as its bound.
     Fixed,
     /// The seed's "fixed" code as written: a fixed 5 s sleep instead of waiting for the exit,
-    /// and nothing against an `end_session` that arrives before the PID is stored.
+    /// nothing against an `end_session` that arrives before the PID is stored, and nothing
+    /// that refreshes a live session's keys before their TTLs run out.
     AsDocumented,
     /// Seed 001 #1: the PID is written only after the agent connects.
     PidStoredLate,
@@ -48,6 +49,10 @@ pub enum Defect {
     /// the agent the worker spawns afterwards running, and the worker's later writes
     /// recreate the deleted session hash without a TTL.
     EndBeforeSpawnRace,
+    /// Residual bug of the seed's fix: nothing refreshes a live session's keys, so a session
+    /// that outlives the 2 h TTLs loses them and its end finds no agent to stop (found by
+    /// `scenarios/pidclean/long-sessions.toml`, not in the seed).
+    NoKeyRefresh,
 }
 
 impl Variant {
@@ -67,7 +72,10 @@ impl Variant {
         match self {
             Variant::Fixed => false,
             Variant::AsDocumented => {
-                matches!(defect, Defect::FixedGraceSleep | Defect::EndBeforeSpawnRace)
+                matches!(
+                    defect,
+                    Defect::FixedGraceSleep | Defect::EndBeforeSpawnRace | Defect::NoKeyRefresh
+                )
             }
             Variant::PidStoredLate => defect == Defect::PidStoredLate,
             Variant::BlockingCleanup => defect == Defect::BlockingCleanup,
@@ -123,8 +131,9 @@ pub static CATALOGUE: &[VariantInfo] = &[
     VariantInfo {
         name: "as-documented",
         seed_ref: "001",
-        summary: "the seed's fix as written: a fixed 5 s sleep, and an end that arrives \
-                  before the PID is stored orphans the agent",
+        summary: "the seed's fix as written: a fixed 5 s sleep, an end that arrives before \
+                  the PID is stored orphans the agent, and a session that outlives its TTLs \
+                  loses its keys",
         caught_by: "no-orphan-agent",
     },
     VariantInfo {
@@ -188,12 +197,13 @@ mod tests {
             Defect::SerialCleanup,
             Defect::FixedGraceSleep,
             Defect::EndBeforeSpawnRace,
+            Defect::NoKeyRefresh,
         ];
         for variant in Variant::ALL {
             let count = defects.iter().filter(|d| variant.has(**d)).count();
             let expected = match variant {
                 Variant::Fixed => 0,
-                Variant::AsDocumented => 2,
+                Variant::AsDocumented => 3,
                 _ => 1,
             };
             assert_eq!(count, expected, "{variant}");

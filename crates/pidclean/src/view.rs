@@ -80,12 +80,12 @@ impl AgentView {
     fn rebuild(&mut self, journal: &Journal) {
         let (agents, by_key) = (&mut self.agents, &mut self.by_key);
         let walked_at = &mut self.table_walked_at;
-        process::inspect(|table, _| {
+        process::inspect(|table, now| {
             let unchanged = *walked_at == Some(table.writes());
             if unchanged && !cfg!(debug_assertions) {
                 return;
             }
-            let before = unchanged.then(|| fingerprint(agents));
+            let before = unchanged.then(|| fingerprint(agents, now));
             *walked_at = Some(table.writes());
             for (i, info) in table.iter().enumerate() {
                 if i == agents.len() {
@@ -107,7 +107,7 @@ impl AgentView {
                     agent.unreaped = !matches!(info.state, ProcessState::Reaped(_));
                 }
             }
-            debug_assert!(before.is_none_or(|b| b == fingerprint(agents)));
+            debug_assert!(before.is_none_or(|b| b == fingerprint(agents, now)));
         });
         if journal.ends().len() != self.ends_seen {
             self.ends_seen = journal.ends().len();
@@ -121,10 +121,10 @@ impl AgentView {
             if unchanged && !cfg!(debug_assertions) {
                 return;
             }
-            let before = unchanged.then(|| fingerprint(&self.agents));
+            let before = unchanged.then(|| fingerprint(&self.agents, now));
             self.store_walked_at = Some(walked_at);
             self.read_key_ttls(store, now);
-            debug_assert!(before.is_none_or(|b| b == fingerprint(&self.agents)));
+            debug_assert!(before.is_none_or(|b| b == fingerprint(&self.agents, now)));
         });
     }
 
@@ -158,10 +158,20 @@ impl AgentView {
 }
 
 /// What the walks set, agent by agent: a skipped walk must leave the same.
-fn fingerprint(agents: &[Option<AgentEntry>]) -> Vec<Option<(bool, PidKey)>> {
+/// What the view says of each agent at `now`: a key that expired since the last walk reads
+/// as missing, as a walk now would find it.
+fn fingerprint(agents: &[Option<AgentEntry>], now: Instant) -> Vec<Option<(bool, PidKey)>> {
     agents
         .iter()
-        .map(|a| a.as_ref().map(|a| (a.unreaped, a.key)))
+        .map(|a| {
+            a.as_ref().map(|a| {
+                let key = match a.key {
+                    PidKey::Until(at) if at <= now => PidKey::Missing,
+                    key => key,
+                };
+                (a.unreaped, key)
+            })
+        })
         .collect()
 }
 

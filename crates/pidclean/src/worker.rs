@@ -11,6 +11,9 @@
 //!    just deleted is undone.
 //! 3. An agent whose PID cannot be stored, or that does not connect in time, is stopped at
 //!    once: no agent outlives a start that failed.
+//! 4. While the agent lives, its keys are refreshed every third of the shorter TTL (and the
+//!    tombstone checked): the seed's 2 h TTLs bound the keys of dead sessions, never those
+//!    of a live one, however long it lives.
 
 use crate::cleanup::{Cleaner, CleanupSource};
 use crate::defect::Defect;
@@ -19,6 +22,7 @@ use crate::keys::{SessionId, PID_FIELD, STATUS_FIELD};
 use crate::store::StoreCalls;
 use asynclife_sim::rt::{self, kv, process};
 use asynclife_sim::world::{Pid, ProcessSpec};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -93,7 +97,16 @@ impl Job {
             .lock()
             .expect("journal lock")
             .pid_write_finished(&self.session);
-        if !self.connected(pid).await {
+        let connected = if register_now {
+            match self.keeping_alive(pid, self.connected(pid)).await {
+                Some(connected) => connected,
+                // Ended while connecting: the refresh found the tombstone and stopped it.
+                None => return,
+            }
+        } else {
+            self.connected(pid).await
+        };
+        if !connected {
             self.start_failed(pid).await;
             return;
         }
@@ -206,7 +219,9 @@ impl Job {
     /// As the agent's parent, reaps it when it exits: by itself (a crash), or stopped by a
     /// cleanup. After an exit of its own the session is marked, and stays until it ends.
     async fn supervise(&self, pid: Pid) {
-        let _ = process::wait(pid).await;
+        if self.keeping_alive(pid, process::wait(pid)).await.is_none() {
+            return;
+        }
         let mut calls = self.cleaner.store_calls();
         let tombstones = &self.cleaner.tombstones;
         if tombstones.is_marked(&self.session, &mut calls).await != Ok(false) {
@@ -218,6 +233,33 @@ impl Job {
             .write_session(&[(STATUS_FIELD, "agent_exited")], &mut calls)
             .await;
         self.still_running(pid, &mut calls).await;
+    }
+
+    /// Runs `wait` and keeps the session's keys alive meanwhile: every refresh interval (a
+    /// third of the shorter TTL) the PID is stored again with its TTLs and the tombstone is
+    /// checked. So a live agent's keys never expire, however long its session lives, and a
+    /// session found ended has its agent stopped here with the PID the worker knows, even if
+    /// the end's own lookup came up empty. `None` when the session was found ended.
+    async fn keeping_alive<T>(&self, pid: Pid, wait: impl Future<Output = T>) -> Option<T> {
+        if self.cleaner.variant.has(Defect::NoKeyRefresh) {
+            // The seed's code sets the TTLs once: a session that outlives them loses its keys.
+            return Some(wait.await);
+        }
+        let mut wait = std::pin::pin!(wait);
+        loop {
+            match rt::timeout(self.cleaner.config.refresh_interval(), &mut wait).await {
+                Ok(output) => return Some(output),
+                Err(_elapsed) => {
+                    let mut calls = self.cleaner.store_calls();
+                    // A refresh the store refuses leaves the keys to their TTL, which covers
+                    // two more refreshes.
+                    let _ = self.store_pid(pid, &mut calls).await;
+                    if !self.still_running(pid, &mut calls).await {
+                        return None;
+                    }
+                }
+            }
+        }
     }
 
     /// Stops the agent with the PID we know, and cleans the session up.

@@ -48,4 +48,6 @@ scenarios!(
     concurrent_ends_health,
     store_faults,
     end_while_queued,
+    long_sessions,
+    short_ttl,
 );
