@@ -25,6 +25,9 @@
 //!    (tombstones) carries a TTL within the session bound.
 //! 8. `dead-process-cleanup` (end): ending a session whose agent had already exited
 //!    succeeds, at the latest when the client retries it after the faults healed.
+//! 9. `kill-after-grace` (every step, from the process table): an agent is SIGKILLed only
+//!    after a SIGTERM and the whole grace period since it, and never once it has exited
+//!    (a stop that sees the exit does not signal it again).
 
 use crate::config::OrchestratorConfig;
 use crate::journal::SharedJournal;
@@ -32,7 +35,7 @@ use crate::keys::{SessionId, PID_FIELD};
 use crate::view::{AgentView, READER_DISCOVERABLE, READER_KEY_TTL};
 use asynclife_sim::check::{always, at_end};
 use asynclife_sim::rt::{self, kv, process};
-use asynclife_sim::world::{Pid, ProcessState, ProcessTable, Ttl};
+use asynclife_sim::world::{ExitStatus, Pid, ProcessState, ProcessTable, Signal, Ttl};
 use asynclife_sim::Instant;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -74,6 +77,7 @@ pub fn register(journal: &SharedJournal, config: &OrchestratorConfig) {
         "dead-process-cleanup",
         dead_process_cleanup(journal.clone()),
     ));
+    rt::invariant(always("kill-after-grace", kill_after_grace(config.grace())));
 }
 
 type Check = Box<dyn FnMut(Instant) -> Result<(), String>>;
@@ -253,6 +257,55 @@ fn session_keys_removed(journal: SharedJournal, bound: Duration) -> Check {
             for (key, _, expires_at) in store.entries(now) {
                 let ttl = expires_at.map_or(Ttl::Persistent, |at| Ttl::ExpiresIn(at - now));
                 check_ttl(key, ttl, bound)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+fn kill_after_grace(grace: Duration) -> Check {
+    // The table's state changes only with its write count: between writes, nothing to see.
+    let mut checked_at = None;
+    Box::new(move |_| {
+        process::inspect(|table, _| {
+            if checked_at == Some(table.writes()) {
+                return Ok(());
+            }
+            checked_at = Some(table.writes());
+            for p in table.iter() {
+                let Some(session) = SessionId::of_agent(p.name) else {
+                    continue;
+                };
+                if p.kills_after_exit > 0 {
+                    return Err(format!(
+                        "agent {} of {session} was sent SIGKILL after it had exited: the stop \
+                         did not see the exit",
+                        p.pid
+                    ));
+                }
+                if p.state.exit_status() != Some(ExitStatus::Signal(Signal::Kill)) {
+                    continue;
+                }
+                let killed_at = p.exited_at.expect("an exited process has its exit instant");
+                match p.first_term_at {
+                    None => {
+                        return Err(format!(
+                            "agent {} of {session} was SIGKILLed at {killed_at} with no \
+                             SIGTERM before it",
+                            p.pid
+                        ))
+                    }
+                    Some(term_at) if killed_at - term_at < grace => {
+                        return Err(format!(
+                            "agent {} of {session} was SIGKILLed {} ms after its SIGTERM, \
+                             before the grace of {} ms ran out",
+                            p.pid,
+                            (killed_at - term_at).as_millis(),
+                            grace.as_millis()
+                        ))
+                    }
+                    Some(_) => {}
+                }
             }
             Ok(())
         })

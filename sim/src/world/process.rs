@@ -266,6 +266,12 @@ pub struct ProcessInfo<'a> {
     pub spawned_at: Instant,
     /// When it exited, if it has.
     pub exited_at: Option<Instant>,
+    /// When it was first sent SIGTERM, if it was (whether it honours SIGTERM or not).
+    pub first_term_at: Option<Instant>,
+    /// SIGKILLs sent after it had exited: to a zombie (harmless, but the sender did not know
+    /// it was gone) or once reaped (refused with `NoSuchProcess` here; on a real machine
+    /// the PID may be anyone's by then).
+    pub kills_after_exit: u32,
 }
 
 /// What went wrong in a call to the process table or a spec check.
@@ -328,6 +334,10 @@ struct Process {
     exited_at: Option<Instant>,
     /// Set by the first SIGTERM that schedules an exit, so that later ones cannot postpone it.
     term_exit_scheduled: bool,
+    /// See [`ProcessInfo::first_term_at`].
+    first_term_at: Option<Instant>,
+    /// See [`ProcessInfo::kills_after_exit`].
+    kills_after_exit: u32,
 }
 
 /// The simulated process table. See the module docs for how time and transitions work.
@@ -396,6 +406,8 @@ impl ProcessTable {
             spawned_at: now,
             exited_at: None,
             term_exit_scheduled: false,
+            first_term_at: None,
+            kills_after_exit: 0,
         };
         self.processes.insert(pid, process);
         pid
@@ -412,8 +424,20 @@ impl ProcessTable {
     pub fn signal(&mut self, pid: Pid, signal: Signal, now: Instant) -> Result<(), ProcessError> {
         self.writes += 1;
         self.assert_advanced(now);
+        if let Some(reaped) = self.processes.get_mut(&pid) {
+            if signal == Signal::Kill && matches!(reaped.state, ProcessState::Reaped(_)) {
+                // ESRCH here; on a real machine the PID may be someone else's by now.
+                reaped.kills_after_exit += 1;
+            }
+        }
         let process = self.unreaped(pid)?;
+        if signal == Signal::Term && process.first_term_at.is_none() {
+            process.first_term_at = Some(now);
+        }
         if !process.state.is_alive() {
+            if signal == Signal::Kill {
+                process.kills_after_exit += 1;
+            }
             return Ok(());
         }
         match (signal, process.spec.on_term) {
@@ -526,6 +550,8 @@ impl ProcessTable {
             state: process.state,
             spawned_at: process.spawned_at,
             exited_at: process.exited_at,
+            first_term_at: process.first_term_at,
+            kills_after_exit: process.kills_after_exit,
         })
     }
 
@@ -548,6 +574,8 @@ impl ProcessTable {
             spawned_at,
             exited_at,
             term_exit_scheduled: false,
+            first_term_at: None,
+            kills_after_exit: 0,
         };
         self.processes.insert(pid, process);
         if pid >= self.next_pid {
@@ -650,6 +678,34 @@ mod tests {
         assert_eq!(table.try_wait(Pid(1001), at(1)), Ok(Some(KILLED)));
         assert_eq!(table.spawn(ProcessSpec::default(), at(2)), Pid(1003));
         assert_eq!(Pid(1003).to_string(), "1003");
+    }
+
+    /// What an invariant needs to judge a stop: when the first SIGTERM came (ignored or
+    /// not, later ones not counted), and SIGKILLs that found the process already gone.
+    #[test]
+    fn the_first_sigterm_and_kills_after_the_exit_are_recorded() {
+        let mut table = ProcessTable::new();
+        let stubborn = table.spawn(agent(None, TermBehavior::Ignore), at(0));
+        let polite = table.spawn(agent(None, TermBehavior::ExitAfter(secs(1))), at(0));
+        let info = |table: &ProcessTable, pid: Pid| {
+            let p = table.iter().find(|p| p.pid == pid).unwrap();
+            (p.first_term_at, p.kills_after_exit)
+        };
+        assert_eq!(info(&table, stubborn), (None, 0));
+        table.advance(at(2));
+        table.signal(stubborn, Signal::Term, at(2)).unwrap();
+        table.signal(polite, Signal::Term, at(2)).unwrap();
+        table.advance(at(3));
+        table.signal(stubborn, Signal::Term, at(3)).unwrap();
+        table.signal(stubborn, Signal::Kill, at(3)).unwrap();
+        assert_eq!(info(&table, stubborn), (Some(at(2)), 0));
+        // The polite one exited at 3 s: a SIGKILL now finds a zombie; once reaped, nothing.
+        table.signal(polite, Signal::Kill, at(3)).unwrap();
+        assert_eq!(info(&table, polite), (Some(at(2)), 1));
+        table.try_wait(polite, at(3)).unwrap();
+        let refused = table.signal(polite, Signal::Kill, at(3));
+        assert_eq!(refused, Err(ProcessError::NoSuchProcess(polite)));
+        assert_eq!(info(&table, polite), (Some(at(2)), 2));
     }
 
     #[test]
