@@ -50,4 +50,5 @@ scenarios!(
     end_while_queued,
     long_sessions,
     short_ttl,
+    store_outage,
 );
