@@ -44,6 +44,17 @@ pub enum LedgerEvent {
     Metadata(ActionMetadata),
     /// The workload received a critical-failure notification.
     Notified(Notification),
+    /// The workload called `shutdown`: the notifications end here.
+    ShutdownBegan(Instant),
+    /// `shutdown` returned; what was still alive then.
+    ShutdownReturned {
+        /// When.
+        at: Instant,
+        /// Attempt functions begun whose future had not been dropped yet.
+        attempts_alive: usize,
+        /// Entries of the tracker's live table (action tasks not dropped yet).
+        live_tasks: usize,
+    },
 }
 
 /// What was requested of an action: its domain and options.
@@ -61,6 +72,9 @@ pub struct Ledger {
     events: Vec<LedgerEvent>,
     requests: BTreeMap<ActionKey, Requested>,
     started_at: BTreeMap<ActionKey, Instant>,
+    /// Attempt functions begun whose future has not been dropped (the action functions'
+    /// own count, independent of the tracker's).
+    attempts_alive: usize,
 }
 
 impl Ledger {
@@ -136,5 +150,30 @@ impl Ledger {
     /// Records a notification received.
     pub fn notified(&mut self, notification: Notification) {
         self.events.push(LedgerEvent::Notified(notification));
+    }
+
+    /// An attempt function began; [`Ledger::attempt_dropped`] when its future goes.
+    pub fn attempt_alive(&mut self) {
+        self.attempts_alive += 1;
+    }
+
+    /// An attempt function's future was dropped (it returned, or its task was aborted).
+    pub fn attempt_dropped(&mut self) {
+        self.attempts_alive -= 1;
+    }
+
+    /// Records that the workload calls `shutdown`.
+    pub fn shutdown_began(&mut self, at: Instant) {
+        self.events.push(LedgerEvent::ShutdownBegan(at));
+    }
+
+    /// Records that `shutdown` returned, and what was alive then.
+    pub fn shutdown_returned(&mut self, at: Instant, live_tasks: usize) {
+        let attempts_alive = self.attempts_alive;
+        self.events.push(LedgerEvent::ShutdownReturned {
+            at,
+            attempts_alive,
+            live_tasks,
+        });
     }
 }

@@ -11,6 +11,7 @@ use asynclife_sim::rt;
 use asynclife_sim::Instant;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 /// Runs the action `key` to its end and records how it ended. `guard` keeps the action in
@@ -62,9 +63,14 @@ where
         if attempt > 1 {
             tracker.begin_attempt(key, attempt);
         }
+        let alive = AttemptGuard::enter(tracker);
+        let run = action_fn(attempt);
         let child = AbortOnDrop(rt::spawn(
             format!("action {key} attempt {attempt}"),
-            action_fn(attempt),
+            async move {
+                let _alive = alive;
+                run.await
+            },
         ));
         tracker.attach_attempt(key, task_id, child.0.abort_handle());
         let error = match child.await {
@@ -104,6 +110,25 @@ impl<T> Future for AbortOnDrop<T> {
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// Counts an attempt task among those alive from its spawn until its future is dropped
+/// (it ended, or was aborted), for `shutdown` to wait on.
+struct AttemptGuard(ActionTracker);
+
+impl AttemptGuard {
+    fn enter(tracker: &ActionTracker) -> AttemptGuard {
+        tracker.shared.attempts_alive.fetch_add(1, Ordering::SeqCst);
+        AttemptGuard(tracker.clone())
+    }
+}
+
+impl Drop for AttemptGuard {
+    fn drop(&mut self) {
+        if self.0.shared.attempts_alive.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.shared.no_attempt_alive.notify_waiters();
+        }
     }
 }
 

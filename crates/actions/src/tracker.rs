@@ -17,8 +17,9 @@ use asynclife_sim::Instant;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// The fault point every start passes: an error there refuses the start.
 pub const START_POINT: &str = "actions.start";
@@ -105,6 +106,12 @@ pub(crate) struct Shared {
     pub(crate) state: Watched<State>,
     /// Tasks alive, by key: entered at spawn, left when the task's future is dropped.
     pub(crate) live: Watched<BTreeMap<ActionKey, LiveTask>>,
+    /// Attempt tasks whose future exists (spawned, not dropped yet); `shutdown` waits for
+    /// none to be left, since an attempt aborted with its action task is dropped at its own
+    /// next turn, after that task.
+    pub(crate) attempts_alive: AtomicUsize,
+    /// Notified when the last attempt alive is dropped.
+    pub(crate) no_attempt_alive: Notify,
     notifications: Mutex<Option<mpsc::UnboundedReceiver<Notification>>>,
 }
 
@@ -169,6 +176,8 @@ impl ActionTracker {
                 observer,
                 state: Watched::new(state),
                 live: Watched::new(BTreeMap::new()),
+                attempts_alive: AtomicUsize::new(0),
+                no_attempt_alive: Notify::new(),
                 notifications: Mutex::new(Some(rx)),
             }),
         }
@@ -354,7 +363,7 @@ impl ActionTracker {
     }
 
     /// Refuses new starts, cancels every running action, ends the notifications, and waits
-    /// until every action task has stopped.
+    /// until every action task and every attempt task has stopped.
     pub async fn shutdown(&self) {
         let (removed, stopping): (Vec<Running>, Vec<_>) = {
             let mut st = self.shared.state.write();
@@ -371,6 +380,15 @@ impl ActionTracker {
         for handle in handles {
             // Aborted: the result is a cancellation, nothing to look at.
             let _ = handle.await;
+        }
+        // Each action task aborted its attempt as it was dropped; the attempt's own future
+        // goes at the attempt's next turn.
+        loop {
+            let dropped = self.shared.no_attempt_alive.notified();
+            if self.shared.attempts_alive.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            dropped.await;
         }
     }
 

@@ -63,6 +63,9 @@ pub struct Workload {
     pub sweep_interval_ms: u64,
     /// How long past its timeout an action may take to leave the active set.
     pub grace_ms: u64,
+    /// Shut the tracker down at an instant in `[min, max]` ms, while the sessions still run
+    /// (their later starts are refused). Unset (the default): after every action settled.
+    pub shutdown_under_load_ms: Option<[u64; 2]>,
 }
 
 impl Workload {
@@ -82,6 +85,11 @@ impl Workload {
                 self.response_max_ms,
             ),
             ("cancel_min_ms", self.cancel_min_ms, self.cancel_max_ms),
+            (
+                "shutdown_under_load_ms",
+                self.shutdown_under_load_ms.map_or(0, |[min, _]| min),
+                self.shutdown_under_load_ms.map_or(0, |[_, max]| max),
+            ),
         ];
         for (field, min, max) in ranges {
             if min > max {
@@ -134,6 +142,7 @@ impl Default for Workload {
             retention: RetentionPolicy::default(),
             sweep_interval_ms: 1_000,
             grace_ms: 1_000,
+            shutdown_under_load_ms: None,
         }
     }
 }
@@ -200,6 +209,13 @@ pub async fn run(workload: Workload, variant: Variant) {
     let sweeper = contexts.spawn_sweeper(workload.sweep_interval());
     let notifier = spawn_notification_reader(&tracker, &ledger);
     let workflow = Workflow::new(tracker.clone());
+    let early_shutdown = workload.shutdown_under_load_ms.map(|[min, max]| {
+        let (tracker, ledger) = (tracker.clone(), ledger.clone());
+        rt::spawn("shutdown under load", async move {
+            rt::sleep(draw_ms(min, max)).await;
+            shut_down(&tracker, &ledger).await;
+        })
+    });
 
     // Safety phase: the sessions, with faults.
     let mut sessions = rt::JoinSet::new();
@@ -222,10 +238,24 @@ pub async fn run(workload: Workload, variant: Variant) {
     // Liveness phase: faults healed, every action must end within its timeout + grace.
     fault::heal();
     settle(&tracker, &workload).await;
-    tracker.shutdown().await;
+    if let Some(early) = early_shutdown {
+        early
+            .await
+            .expect("the shutdown task neither panics nor is aborted");
+    }
+    shut_down(&tracker, &ledger).await;
     sweeper.abort();
     let _ = sweeper.await;
     let _ = notifier.await;
+}
+
+/// Shuts the tracker down, recording in the ledger when, and what was still alive when it
+/// returned (invariant 8).
+async fn shut_down(tracker: &ActionTracker, ledger: &Arc<Mutex<Ledger>>) {
+    lock(ledger).shutdown_began(rt::now());
+    tracker.shutdown().await;
+    let live_tasks = tracker.with_live(|live| live.len());
+    lock(ledger).shutdown_returned(rt::now(), live_tasks);
 }
 
 /// Waits until no action runs, or until every action started so far is past its
@@ -306,6 +336,7 @@ impl Session {
             let ledger = ledger.clone();
             let key = key.clone();
             Box::pin(async move {
+                let _alive = AttemptAlive::enter(&ledger);
                 lock(&ledger).attempt_began(&key, attempt, rt::now());
                 let result = kind.run(work).await;
                 let outcome = result.as_ref().map(|_| ()).map_err(|e| e.kind);
@@ -332,5 +363,22 @@ impl Session {
         if rt::random_bool(w.cancel_domain_probability) {
             tracker.cancel_domain(kind.domain());
         }
+    }
+}
+
+/// Counts an attempt function among those alive in the ledger, from its first poll until its
+/// future is dropped (it returned, or its task was aborted).
+struct AttemptAlive(Arc<Mutex<Ledger>>);
+
+impl AttemptAlive {
+    fn enter(ledger: &Arc<Mutex<Ledger>>) -> AttemptAlive {
+        lock(ledger).attempt_alive();
+        AttemptAlive(ledger.clone())
+    }
+}
+
+impl Drop for AttemptAlive {
+    fn drop(&mut self) {
+        lock(&self.0).attempt_dropped();
     }
 }

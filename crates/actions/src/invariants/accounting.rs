@@ -20,6 +20,8 @@ pub(super) struct Failures {
     pub(super) failed_per_domain: BTreeMap<String, u64>,
     pub(super) critical: BTreeSet<ActionKey>,
     pub(super) notified: BTreeMap<ActionKey, usize>,
+    /// Shutdown began (it ends the notifications): later critical failures raise none.
+    pub(super) shut_down: bool,
     /// The last clean count (it does not depend on time; it also needs the ledger not to
     /// have grown).
     pub(super) clean: Clean,
@@ -44,6 +46,7 @@ pub(super) fn failures_step(probe: &Probe, st: &mut Failures, now: Instant) -> R
                     .insert(key.clone(), (*attempt, Some(*result)));
             }
             LedgerEvent::Finished(info) => check_failure_recorded(&ledger, st, info)?,
+            LedgerEvent::ShutdownBegan(_) => st.shut_down = true,
             LedgerEvent::Notified(n) => {
                 *st.notified
                     .entry(ActionKey::new(&n.session, &n.action))
@@ -119,7 +122,7 @@ fn check_failure_recorded(
         *st.failed_per_domain.entry(info.domain.clone()).or_default() += 1;
         let critical = options.as_ref().is_some_and(|o| o.critical)
             || info.error_kind.is_some_and(ErrorKind::is_critical);
-        if critical {
+        if critical && !st.shut_down {
             st.critical.insert(key.clone());
         }
     }

@@ -27,6 +27,10 @@
 //!    transient failure had used up its attempts.
 //! 7. `history-within-retention`: every context keeps at most `max_count` finished actions,
 //!    none finished longer than `max_age` plus one sweep interval ago.
+//! 8. `nothing-live-after-shutdown`: when `shutdown` returns, no action task and no attempt
+//!    is left: neither in the live table nor among the attempt functions begun and not yet
+//!    dropped (their own count). Critical failures recorded after shutdown began need no
+//!    notification (invariant 4): shutdown ends the notifications.
 //!
 //! Code map: this module holds the names, the [`Probe`], registration and invariant 7;
 //! `lifecycle` holds 1 to 3, `accounting` 4 and 5, `retries` 6.
@@ -58,9 +62,11 @@ pub const METADATA_VALID: &str = "metadata-valid";
 pub const RETRY_POLICY: &str = "retry-policy";
 /// Invariant 7.
 pub const HISTORY_WITHIN_RETENTION: &str = "history-within-retention";
+/// Invariant 8.
+pub const NOTHING_LIVE_AFTER_SHUTDOWN: &str = "nothing-live-after-shutdown";
 
 /// Every invariant's name, in the numbered order.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     VISIBLE_WHILE_RUNNING,
     NO_ZOMBIE_ACTIONS,
     ACTIVE_BOUNDED_BY_TASKS,
@@ -68,6 +74,7 @@ pub const ALL: [&str; 7] = [
     METADATA_VALID,
     RETRY_POLICY,
     HISTORY_WITHIN_RETENTION,
+    NOTHING_LIVE_AFTER_SHUTDOWN,
 ];
 
 /// What the invariants read.
@@ -124,6 +131,36 @@ pub fn register(probe: &Probe) {
         HISTORY_WITHIN_RETENTION,
         on_change(probe, retention),
     ));
+    rt::invariant(always(
+        NOTHING_LIVE_AFTER_SHUTDOWN,
+        nothing_live_after_shutdown(probe),
+    ));
+}
+
+/// Invariant 8: each `shutdown` return the ledger has not looked at yet.
+fn nothing_live_after_shutdown(probe: &Probe) -> impl FnMut(Instant) -> Result<(), String> {
+    let ledger = probe.ledger.clone();
+    let mut cursor = 0;
+    move |_| {
+        let ledger = crate::lock::lock(&ledger);
+        for event in &ledger.events()[cursor..] {
+            if let LedgerEvent::ShutdownReturned {
+                at,
+                attempts_alive,
+                live_tasks,
+            } = event
+            {
+                if *attempts_alive > 0 || *live_tasks > 0 {
+                    return Err(format!(
+                        "shutdown returned at {at} with {live_tasks} action task(s) and \
+                         {attempts_alive} attempt(s) still alive"
+                    ));
+                }
+            }
+        }
+        cursor = ledger.events().len();
+        Ok(())
+    }
 }
 
 /// A check of the tracker's state alone (and of the time): it returns, when it passes, the
