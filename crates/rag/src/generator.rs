@@ -533,8 +533,10 @@ impl Shared {
         self.bus.post(reply);
     }
 
-    /// The unclaimed requests whose deadline has come.
+    /// The unclaimed requests whose deadline has come by `now`, for the timeout sweep (which
+    /// it reports as run now).
     pub(crate) fn expired(&self, now: Instant) -> Vec<MessageId> {
+        (self.observer)(&Event::Swept { at: rt::now() });
         self.lock().pending.expired(now)
     }
 

@@ -1,7 +1,8 @@
 //! The invariants of a rag run, and the [`Ledger`] of observed events they read.
 //!
 //! 1. `exactly-one-reply`: every generate request delivered to the generator gets exactly
-//!    one reply, posted within its timeout plus one sweep interval plus a 100 ms grace.
+//!    one reply, posted within its timeout plus one sweep interval plus a 100 ms grace, and
+//!    within the grace of the first timeout sweep at or after its deadline.
 //! 2. `late-response-ignored`: a response that comes after its request's deadline never
 //!    changes the request's state (the generator only counts it as late).
 //! 3. `breaker-conforms`: every input the breaker takes gives the admission and the state the
@@ -47,6 +48,10 @@ enum Record {
     GenerateDelivered {
         at: Instant,
         id: MessageId,
+        deadline: Option<Instant>,
+    },
+    Swept {
+        at: Instant,
     },
     ReplyPosted {
         at: Instant,
@@ -96,9 +101,11 @@ impl Ledger {
     fn record_of(event: &Event<'_>) -> Option<Record> {
         Some(match *event {
             Event::Delivered { at, message } => match message.payload {
-                Payload::GenerateScenario { .. } => {
-                    Record::GenerateDelivered { at, id: message.id }
-                }
+                Payload::GenerateScenario { .. } => Record::GenerateDelivered {
+                    at,
+                    id: message.id,
+                    deadline: message.deadline,
+                },
                 _ => return None,
             },
             Event::Posted { at, message } => match message.payload {
@@ -133,6 +140,7 @@ impl Ledger {
                 request,
                 deadline,
             },
+            Event::Swept { at } => Record::Swept { at },
         })
     }
 }
@@ -215,23 +223,52 @@ impl Stream {
 struct ExactlyOneReply {
     stream: Stream,
     within: Duration,
-    /// Delivered, not answered yet: when each was delivered.
-    open: BTreeMap<MessageId, Instant>,
+    /// Delivered, not answered yet: when each was delivered, and its deadline.
+    open: BTreeMap<MessageId, Open>,
     answered: BTreeSet<MessageId>,
+}
+
+/// A request delivered and not answered yet.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    since: Instant,
+    deadline: Option<Instant>,
+    /// The first sweep at or after its deadline ran then: the reply is due within
+    /// [`GRACE`] of it (the sweep answers it, or a composition that claimed it gives up by
+    /// its deadline).
+    swept_at: Option<Instant>,
 }
 
 impl ExactlyOneReply {
     fn advance(&mut self) -> Result<(), String> {
         let (open, answered, within) = (&mut self.open, &mut self.answered, self.within);
         self.stream.each_new(|record| match *record {
-            Record::GenerateDelivered { at, id } => {
+            Record::GenerateDelivered { at, id, deadline } => {
                 if !answered.contains(&id) {
-                    open.entry(id).or_insert(at);
+                    open.entry(id).or_insert(Open {
+                        since: at,
+                        deadline,
+                        swept_at: None,
+                    });
+                }
+                Ok(())
+            }
+            Record::Swept { at } => {
+                for request in open.values_mut() {
+                    let due = request.deadline.is_some_and(|d| d <= at);
+                    if due && request.swept_at.is_none() {
+                        request.swept_at = Some(at);
+                    }
                 }
                 Ok(())
             }
             Record::ReplyPosted { at, request } => match open.remove(&request) {
-                Some(since) if at - since > within => Err(format!(
+                Some(Open {
+                    swept_at: Some(swept_at),
+                    deadline: Some(deadline),
+                    ..
+                }) if at - swept_at > GRACE => Err(late_after_sweep(request, deadline, swept_at)),
+                Some(Open { since, .. }) if at - since > within => Err(format!(
                     "request {request} got its reply {} ms after it came in at {since} \
                      (bound {} ms)",
                     (at - since).as_millis(),
@@ -260,10 +297,19 @@ impl Invariant for ExactlyOneReply {
 
     fn check_step(&mut self, now: Instant) -> Result<(), String> {
         self.advance()?;
-        match self.open.iter().min_by_key(|(_, since)| **since) {
-            Some((id, since)) if now - *since > self.within => Err(format!(
-                "request {id} came in at {since} and has no reply {} ms later (bound {} ms)",
-                (now - *since).as_millis(),
+        let swept = self
+            .open
+            .iter()
+            .filter_map(|(id, o)| Some((id, o.swept_at?, o.deadline?)))
+            .find(|(_, swept_at, _)| now - *swept_at > GRACE);
+        if let Some((id, swept_at, deadline)) = swept {
+            return Err(late_after_sweep(*id, deadline, swept_at));
+        }
+        match self.open.iter().min_by_key(|(_, o)| o.since) {
+            Some((id, o)) if now - o.since > self.within => Err(format!(
+                "request {id} came in at {} and has no reply {} ms later (bound {} ms)",
+                o.since,
+                (now - o.since).as_millis(),
                 self.within.as_millis()
             )),
             _ => Ok(()),
@@ -273,12 +319,22 @@ impl Invariant for ExactlyOneReply {
     fn check_end(&mut self, now: Instant) -> Result<(), String> {
         self.check_step(now)?;
         match self.open.iter().next() {
-            Some((id, since)) => Err(format!(
-                "request {id} came in at {since} and was never answered"
+            Some((id, o)) => Err(format!(
+                "request {id} came in at {} and was never answered",
+                o.since
             )),
             None => Ok(()),
         }
     }
+}
+
+/// A request the first sweep at or after its deadline did not answer in time.
+fn late_after_sweep(id: MessageId, deadline: Instant, swept_at: Instant) -> String {
+    format!(
+        "request {id} expired at {deadline}, and the sweep at {swept_at} left it without a \
+         reply (bound: the first sweep at or after the deadline, plus {} ms)",
+        GRACE.as_millis()
+    )
 }
 
 /// Invariant 2.
@@ -491,7 +547,11 @@ mod tests {
     #[test]
     fn one_timely_reply_passes_and_a_second_or_a_late_one_fails() {
         let (id, other) = (MessageId(1), MessageId(2));
-        let delivered = |at, id| Record::GenerateDelivered { at, id };
+        let delivered = |at, id| Record::GenerateDelivered {
+            at,
+            id,
+            deadline: None,
+        };
         let reply = |at, request| Record::ReplyPosted { at, request };
         let ok = ledger_of(vec![delivered(t(0), id), reply(t(10_000), id)]);
         let mut inv = exactly_one_reply(&ok);
@@ -509,6 +569,49 @@ mod tests {
         assert_eq!(inv.check_step(t(10_350)), Ok(()));
         let err = inv.check_step(t(10_351)).unwrap_err();
         assert!(err.contains("m1") && err.contains("no reply"), "{err}");
+    }
+
+    /// The first sweep at or after a request's deadline answers it: a reply a sweep tick
+    /// later fails, though the bound from its delivery (timeout + sweep + grace) still holds.
+    #[test]
+    fn the_first_sweep_at_or_after_the_deadline_must_answer() {
+        let id = MessageId(7);
+        let records = |reply_at| {
+            vec![
+                Record::GenerateDelivered {
+                    at: t(0),
+                    id,
+                    deadline: Some(t(10_000)),
+                },
+                Record::Swept { at: t(9_750) },
+                Record::Swept { at: t(10_000) },
+                Record::ReplyPosted {
+                    at: reply_at,
+                    request: id,
+                },
+            ]
+        };
+        let in_time = ledger_of(records(t(10_050)));
+        let mut inv = exactly_one_reply(&in_time);
+        assert_eq!(inv.check_step(t(10_050)), Ok(()));
+        assert_eq!(inv.check_end(t(20_000)), Ok(()));
+
+        let a_tick_late = ledger_of(records(t(10_250)));
+        let mut inv = exactly_one_reply(&a_tick_late);
+        let mut prefix = exactly_one_reply(&ledger_of(records(t(10_250))[..3].to_vec()));
+        assert_eq!(prefix.check_step(t(10_100)), Ok(()));
+        let err = prefix.check_step(t(10_101)).unwrap_err();
+        assert!(
+            err.contains("m7") && err.contains("sweep at 10.000000s"),
+            "{err}"
+        );
+        // Checked only once the reply is in: the reply itself is judged against the sweep,
+        // not only against the delivery bound (10,350 ms), which it meets.
+        let err = inv.check_step(t(10_250)).unwrap_err();
+        assert!(
+            err.contains("m7") && err.contains("sweep at 10.000000s"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -47,6 +47,12 @@ pub enum Event<'a> {
         /// The request's deadline.
         deadline: Instant,
     },
+    /// The timeout sweep ran: every unclaimed request whose deadline had come by `at` is
+    /// completed with the fallback now.
+    Swept {
+        /// When.
+        at: Instant,
+    },
 }
 
 /// Receives every [`Event`]. Called synchronously, possibly with the caller's locks held: it
