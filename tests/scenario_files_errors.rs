@@ -299,3 +299,17 @@ fn a_nul_in_a_comment_is_named() {
     assert_eq!(e.line, Some(4), "{e}");
     assert!(e.message.contains("U+0000"), "{e}");
 }
+
+/// An unknown field in a nested workload table is named with its table: before, it read
+/// `workload.latency_ms` for a key of `[workload.pipeline]`.
+#[test]
+fn an_unknown_field_of_a_nested_workload_table_is_named_with_its_table() {
+    let text = "subsystem = \"rag\"\ndescription = \"x\"\n\n[workload]\nclients = 1\n\n[workload.pipeline]\nlatency_ms = 5\n\n[expect]\nverdict = \"pass\"\n";
+    let e = error("nested-unknown", text);
+    assert_eq!(
+        e.field.as_deref(),
+        Some("workload.pipeline.latency_ms"),
+        "{e}"
+    );
+    assert_eq!(e.line, Some(8), "{e}");
+}

@@ -229,9 +229,12 @@ fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
 fn workload_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
     let line = e.span().map(|s| line_of(text, s.start));
     let message = e.message().trim().to_string();
-    let field = field_in_message(&message)
-        .map(|f| format!("workload.{f}"))
-        .or_else(|| key_at_line(text, line?))
+    // The key on the offending line, with its table (`workload.pipeline.latency_ms`), when
+    // the line assigns one; else the field the message names (a missing field).
+    let field = line
+        .and_then(|line| key_at_line(text, line))
+        .filter(|key| key.starts_with("workload"))
+        .or_else(|| field_in_message(&message).map(|f| format!("workload.{f}")))
         .unwrap_or_else(|| "workload".to_string());
     ScenarioError::new(path, format!("in [workload]: {message}"))
         .at_line(line)
