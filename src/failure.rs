@@ -53,19 +53,6 @@ pub fn check_scenario(
     }
     subsystem
         .validate_workload(&failure.workload)
-        .map_err(|e| workload_error(path, &e))?;
+        .map_err(|e| crate::scenario::workload_value_error(path, None, &e))?;
     Ok(subsystem)
-}
-
-/// A workload the subsystem refuses, as the scenario files' errors say it: the file, the
-/// field (`workload.crash_probability`), the reason. The subsystem's message starts with the
-/// field; serde's (an unknown field, a wrong type) starts with `workload: `.
-fn workload_error(path: &Path, message: &str) -> anyhow::Error {
-    let message = message.strip_prefix("workload: ").unwrap_or(message);
-    match message.split_once(": ") {
-        Some((field, reason)) if !field.contains(' ') => {
-            anyhow::anyhow!("{}: field `workload.{field}`: {reason}", path.display())
-        }
-        _ => anyhow::anyhow!("{}: field `workload`: {message}", path.display()),
-    }
 }

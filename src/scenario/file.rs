@@ -174,7 +174,7 @@ pub fn parse(path: &Path, text: &str, registry: Registry<'_>) -> Result<Scenario
         .map_err(|e| workload_error(path, text, &e))?;
     subsystem
         .validate_workload(&workload)
-        .map_err(|e| workload_value_error(path, text, &e))?;
+        .map_err(|e| workload_value_error(path, Some(text), &e))?;
     check_faults(path, text, &raw.faults)?;
     let expect = check_expect(path, text, raw.expect)?;
     if let Some(problem) = asynclife_sim::seeds_problem(raw.seeds) {
@@ -251,8 +251,15 @@ fn field_in_message(message: &str) -> Option<String> {
 }
 
 /// A workload value the subsystem refuses: its message starts with the field
-/// (`cancel_probability: must be within 0..=1`), found in the file for its line.
-fn workload_value_error(path: &Path, text: &str, message: &str) -> ScenarioError {
+/// (`cancel_probability: must be within 0..=1`), found in the file's `text` for its line
+/// (a failure file, JSON, gives none). serde's own messages (an unknown field, a wrong type)
+/// come as `workload: ...`.
+pub(crate) fn workload_value_error(
+    path: &Path,
+    text: Option<&str>,
+    message: &str,
+) -> ScenarioError {
+    let message = message.strip_prefix("workload: ").unwrap_or(message);
     let (field, reason) = match message.split_once(": ") {
         Some((field, reason)) if !field.contains(' ') => (field, reason),
         _ => ("", message),
@@ -265,7 +272,9 @@ fn workload_value_error(path: &Path, text: &str, message: &str) -> ScenarioError
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    let line = (!key.is_empty()).then(|| line_of_key(text, &key)).flatten();
+    let line = text
+        .filter(|_| !key.is_empty())
+        .and_then(|text| line_of_key(text, &key));
     let field = if field.is_empty() {
         "workload".to_string()
     } else {

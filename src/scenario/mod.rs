@@ -7,4 +7,5 @@ mod file;
 mod non_finite;
 
 pub use error::ScenarioError;
+pub(crate) use file::workload_value_error;
 pub use file::{from_failure, load, load_dir, parse, Expect, Scenario, SimSection};
