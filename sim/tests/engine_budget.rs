@@ -68,7 +68,7 @@ fn the_budget_is_exact_a_run_of_e_events_passes_with_e_plus_one_and_not_with_e()
 
 #[test]
 fn a_workload_that_spawns_past_the_budget_in_one_poll_is_stopped_its_futures_dropped() {
-    const SPAWNS: u64 = 200_000;
+    const SPAWNS: u64 = 8_000;
     let dropped = Arc::new(AtomicU64::new(0));
     let polled = Arc::new(AtomicU64::new(0));
     let (d, p) = (dropped.clone(), polled.clone());
@@ -117,6 +117,25 @@ fn a_workload_that_spawns_past_the_budget_in_one_poll_is_stopped_its_futures_dro
         report.trace.event_count < 2_000,
         "no events past the poll that spent the budget: {}",
         report.trace.event_count
+    );
+}
+
+/// A poll that spawns for ever never returns, and nothing can preempt it: past 10,000 refused
+/// spawns the spawn panics in it, which ends the run as a budget finding. (Refusing alone,
+/// this test never finished.)
+#[test]
+fn a_poll_that_spawns_for_ever_is_stopped_by_its_spawn() {
+    let report = Sim::new(with_budget(1_000)).run(|| async {
+        loop {
+            let _ = rt::spawn("worker", async {});
+        }
+    });
+    assert_eq!(kinds(&report), ["main-panicked", "budget"], "{report}");
+    assert_eq!(report.stats.spawns_refused, 10_000);
+    let panicked = &report.violations[0].message;
+    assert!(
+        panicked.contains("went on spawning: 10000 spawns refused"),
+        "{panicked}"
     );
 }
 

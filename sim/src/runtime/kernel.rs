@@ -131,6 +131,10 @@ pub(crate) struct State {
     pub(crate) closed: bool,
 }
 
+/// Spawns past the event budget after which the next one panics in its caller: enough for a
+/// poll that ends to finish it, far too few to let a poll that never ends run on.
+pub(crate) const REFUSED_SPAWNS_BEFORE_PANIC: u64 = 10_000;
+
 /// One simulation's executor state, shared by the step loop and `rt` through the thread-local
 /// context.
 pub(crate) struct Kernel {
@@ -261,10 +265,11 @@ impl Kernel {
 
     /// A spawn past the event budget: the task gets an id, a name and a handle (which gives a
     /// cancellation), but its future is dropped unpolled, with the state released, and it
-    /// never runs. The step loop
-    /// stops the run with a `budget` violation after the current poll, so nothing can wait
-    /// on it for long; meanwhile a workload spawning in a loop costs a few words per spawn,
-    /// not its futures.
+    /// never runs. The step loop stops the run with a `budget` violation after the current
+    /// poll, so nothing can wait on it for long; meanwhile a workload spawning in a loop
+    /// costs a few words per spawn, not its futures. A poll that goes on spawning
+    /// ([`REFUSED_SPAWNS_BEFORE_PANIC`] refused) would never return, and the engine cannot
+    /// preempt it: the spawn panics there, which ends the spawning task's poll.
     #[cold]
     fn refuse_spawn(
         &self,
@@ -299,6 +304,19 @@ impl Kernel {
         drop(future);
         // Its handle gives a cancellation, as an abort's would.
         self.cancel_task(id);
+        let (refused, budget) = {
+            let st = self.state.borrow_mut();
+            (st.stats.spawns_refused, st.config.max_events)
+        };
+        if refused >= REFUSED_SPAWNS_BEFORE_PANIC {
+            panic!(
+                "the event budget of {budget} events (max_events) is spent, and this task \
+                 went on spawning: {refused} spawns refused in one run, the last at {}:{}. \
+                 Stopped here, since a poll that never returns cannot be preempted",
+                location.file(),
+                location.line()
+            );
+        }
         id
     }
 
