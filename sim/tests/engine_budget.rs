@@ -127,7 +127,7 @@ fn a_workload_that_spawns_past_the_budget_in_one_poll_is_stopped_its_futures_dro
 fn a_poll_that_spawns_for_ever_is_stopped_by_its_spawn() {
     let report = Sim::new(with_budget(1_000)).run(|| async {
         loop {
-            let _ = rt::spawn("worker", async {});
+            drop(rt::spawn("worker", async {}));
         }
     });
     assert_eq!(kinds(&report), ["main-panicked", "budget"], "{report}");
