@@ -533,10 +533,11 @@ impl Shared {
         self.bus.post(reply);
     }
 
-    /// The unclaimed requests whose deadline has come by `now`, for the timeout sweep (which
-    /// it reports as run now).
-    pub(crate) fn expired(&self, now: Instant) -> Vec<MessageId> {
-        (self.observer)(&Event::Swept { at: rt::now() });
+    /// A run of the timeout sweep begins: it is reported, and gives the unclaimed requests
+    /// whose deadline has come.
+    pub(crate) fn begin_sweep(&self) -> Vec<MessageId> {
+        let now = rt::now();
+        (self.observer)(&Event::Swept { at: now });
         self.lock().pending.expired(now)
     }
 

@@ -66,7 +66,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<J
 
 /// Completes every expired request with the fallback, and a failure for the breaker.
 fn sweep_expired(shared: &Shared) {
-    for id in shared.expired(rt::now()) {
+    for id in shared.begin_sweep() {
         shared.fail(id, FallbackReason::TimedOut);
     }
 }
