@@ -27,6 +27,7 @@ mod join_set;
 pub mod kv;
 pub mod process;
 pub(crate) mod random;
+pub mod swarm;
 mod task;
 mod time;
 
