@@ -66,6 +66,8 @@ pub struct Workload {
     /// Shut the tracker down at an instant in `[min, max]` ms, while the sessions still run
     /// (their later starts are refused). Unset (the default): after every action settled.
     pub shutdown_under_load_ms: Option<[u64; 2]>,
+    /// Swarm mode: each seed draws its own shape within these values ([`Workload::drawn`]).
+    pub swarm: bool,
 }
 
 impl Workload {
@@ -143,11 +145,63 @@ impl Default for Workload {
             sweep_interval_ms: 1_000,
             grace_ms: 1_000,
             shutdown_under_load_ms: None,
+            swarm: false,
         }
     }
 }
 
 impl Workload {
+    /// The shape of this seed's run in swarm mode: the counts and the upper ends of the
+    /// timings scaled down (or the cancels all at their earliest moment), each probability on
+    /// or off and scaled, the shutdown under load on
+    /// or off (when the file has one), fewer attempts and a shorter history. The deadlines
+    /// and the grace stay: they are the service's settings, which the invariants measure
+    /// against. Valid when `self` is; has `swarm = false`.
+    pub fn drawn(&self) -> Workload {
+        use rt::swarm::{coin, feature, scale, size};
+        let upper = |min: u64, max: u64| {
+            let max = scale(max).max(min.min(max));
+            (min.min(max), max)
+        };
+        let (think_min_ms, think_max_ms) = upper(self.think_min_ms, self.think_max_ms);
+        let (work_min_ms, work_max_ms) = upper(self.work_min_ms, self.work_max_ms);
+        let (response_min_ms, response_max_ms) = upper(self.response_min_ms, self.response_max_ms);
+        // Half the seeds cancel at the earliest moment only: the instant of the start, where
+        // a cancel races the first attempt.
+        let (cancel_min_ms, cancel_max_ms) = if coin() {
+            (self.cancel_min_ms, self.cancel_min_ms)
+        } else {
+            upper(self.cancel_min_ms, self.cancel_max_ms)
+        };
+        let mut options = self.options.clone();
+        options.retry.max_attempts = size(options.retry.max_attempts);
+        Workload {
+            sessions: size(self.sessions),
+            intents_per_session: size(self.intents_per_session),
+            think_min_ms,
+            think_max_ms,
+            work_min_ms,
+            work_max_ms,
+            response_min_ms,
+            response_max_ms,
+            critical_probability: feature(self.critical_probability),
+            cancel_probability: feature(self.cancel_probability),
+            cancel_domain_probability: feature(self.cancel_domain_probability),
+            cancel_min_ms,
+            cancel_max_ms,
+            cancel_yields_max: if coin() { self.cancel_yields_max } else { 0 },
+            options,
+            retention: RetentionPolicy {
+                max_count: size(self.retention.max_count),
+                ..self.retention.clone()
+            },
+            sweep_interval_ms: self.sweep_interval_ms,
+            grace_ms: self.grace_ms,
+            shutdown_under_load_ms: self.shutdown_under_load_ms.filter(|_| coin()),
+            swarm: false,
+        }
+    }
+
     /// Smaller workloads, smallest first: fewer sessions, then fewer intents.
     pub fn shrink(&self) -> Vec<Workload> {
         let mut smaller = Vec::new();
@@ -193,6 +247,13 @@ fn draw_ms(min: u64, max: u64) -> Duration {
 /// action finish (or time out), shuts down, and returns with nothing left running.
 /// Must be called from within a simulation.
 pub async fn run(workload: Workload, variant: Variant) {
+    let workload = if workload.swarm {
+        let drawn = workload.drawn();
+        rt::event(format!("swarm workload: {drawn:?}"));
+        drawn
+    } else {
+        workload
+    };
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let contexts = ContextManager::new(workload.retention.clone());
     let observer: Observer = {

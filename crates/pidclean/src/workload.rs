@@ -54,6 +54,8 @@ pub struct Workload {
     pub settle_ms: u64,
     /// The orchestrator's configuration.
     pub orchestrator: OrchestratorConfig,
+    /// Swarm mode: each seed draws its own shape within these values ([`Workload::drawn`]).
+    pub swarm: bool,
 }
 
 impl Default for Workload {
@@ -75,6 +77,7 @@ impl Default for Workload {
             health_interval_ms: 100,
             settle_ms: 120_000,
             orchestrator: OrchestratorConfig::default(),
+            swarm: false,
         }
     }
 }
@@ -92,6 +95,34 @@ impl Workload {
             webhook_probability: 0.0,
             duplicate_end_probability: 0.0,
             ..Workload::default()
+        }
+    }
+
+    /// The shape of this seed's run in swarm mode: fewer sessions in a shorter window, the
+    /// upper ends of the queue, exit, crash and end times scaled down, each probability on or
+    /// off and scaled. The connect times and the orchestrator's settings stay: they are the
+    /// agents' and the service's, which the invariants measure against. Valid when `self` is;
+    /// has `swarm = false`.
+    pub fn drawn(&self) -> Workload {
+        use rt::swarm::{feature, scale, size};
+        let upper = |[min, max]: [u64; 2]| [min, scale(max).max(min)];
+        Workload {
+            sessions: size(self.sessions),
+            start_window_ms: scale(self.start_window_ms),
+            queue_delay_ms: upper(self.queue_delay_ms),
+            connect_ms: self.connect_ms,
+            never_connect_probability: feature(self.never_connect_probability),
+            ignore_term_probability: feature(self.ignore_term_probability),
+            term_exit_ms: upper(self.term_exit_ms),
+            crash_probability: feature(self.crash_probability),
+            crash_after_ms: upper(self.crash_after_ms),
+            end_after_ms: upper(self.end_after_ms),
+            webhook_probability: feature(self.webhook_probability),
+            duplicate_end_probability: feature(self.duplicate_end_probability),
+            health_interval_ms: self.health_interval_ms,
+            settle_ms: self.settle_ms,
+            orchestrator: self.orchestrator.clone(),
+            swarm: false,
         }
     }
 
@@ -188,6 +219,13 @@ pub async fn run_workload(workload: Workload, variant: Variant) -> WorkloadRepor
     if let Err(e) = workload.validate() {
         panic!("invalid pidclean workload: {e}");
     }
+    let workload = if workload.swarm {
+        let drawn = workload.drawn();
+        rt::event(format!("swarm workload: {drawn:?}"));
+        drawn
+    } else {
+        workload
+    };
     let started = rt::now();
     let journal = Journal::shared();
     invariants::register(&journal, &workload.orchestrator);

@@ -51,4 +51,5 @@ scenarios!(
     long_sessions,
     short_ttl,
     store_outage,
+    swarm,
 );

@@ -59,6 +59,8 @@ pub struct Workload {
     pub shutdown_max_ms: u64,
     /// The manager's settings; fields missing here take [`ManagerConfig`]'s defaults.
     pub manager: ManagerConfig,
+    /// Swarm mode: each seed draws its own shape within these values ([`Workload::drawn`]).
+    pub swarm: bool,
 }
 
 impl Default for Workload {
@@ -82,6 +84,7 @@ impl Default for Workload {
                 cancel_timeout_ms: 1_000,
                 ..ManagerConfig::default()
             },
+            swarm: false,
         }
     }
 }
@@ -136,6 +139,40 @@ impl Workload {
         Ok(())
     }
 
+    /// The shape of this seed's run in swarm mode: each probability on or off and scaled, each
+    /// size and timing scaled down, the shutdown moment picked from the three modes; the limits
+    /// and timeouts of the manager scaled too (the monitor interval stays: it is a setting of
+    /// the service, not of the load). Valid when `self` is; has `swarm = false`.
+    pub fn drawn(&self) -> Workload {
+        use rt::swarm::{feature, pick, scale, size};
+        let step_max_ms = scale(self.step_max_ms);
+        Workload {
+            responses: size(self.responses),
+            burst_max: size(self.burst_max),
+            gap_max_ms: scale(self.gap_max_ms),
+            step_min_ms: self.step_min_ms.min(step_max_ms),
+            step_max_ms,
+            duplicate_probability: feature(self.duplicate_probability),
+            unnamed_probability: feature(self.unnamed_probability),
+            cancel_probability: feature(self.cancel_probability),
+            cancel_storm_max: size(self.cancel_storm_max),
+            shutdown: pick(&[
+                ShutdownMode::AfterDrain,
+                ShutdownMode::AfterLoad,
+                ShutdownMode::Random,
+            ]),
+            shutdown_min_ms: self.shutdown_min_ms,
+            shutdown_max_ms: self.shutdown_max_ms,
+            manager: ManagerConfig {
+                max_concurrent: size(self.manager.max_concurrent),
+                drain_timeout_ms: scale(self.manager.drain_timeout_ms),
+                cancel_timeout_ms: scale(self.manager.cancel_timeout_ms),
+                ..self.manager.clone()
+            },
+            swarm: false,
+        }
+    }
+
     /// Smaller workloads that might fail the same way, smallest first.
     pub fn shrink(&self) -> Vec<Workload> {
         let mut smaller = Vec::new();
@@ -175,6 +212,13 @@ pub async fn drive(workload: Workload, variant: Variant) {
     if let Err(e) = workload.validate() {
         panic!("invalid tasks workload: {e}");
     }
+    let workload = if workload.swarm {
+        let drawn = workload.drawn();
+        rt::event(format!("swarm workload: {drawn:?}"));
+        drawn
+    } else {
+        workload
+    };
     let probe = Probe::new();
     let manager = TaskManager::with_variant(workload.manager.clone(), variant);
     invariants::register(&manager, &probe);
