@@ -97,9 +97,15 @@ impl SimConfig {
         self.faults.validate().map_err(|e| {
             ConfigError::new(&format!("faults.{}", e.field()), &e.kind().to_string())
         })?;
-        if let Policy::Pct { depth } = self.policy {
+        if let Policy::Pct { depth, horizon } = self.policy {
             if depth == 0 {
                 return Err(ConfigError::new("policy.depth", "must be at least 1"));
+            }
+            if horizon == Some(0) {
+                return Err(ConfigError::new(
+                    "policy.horizon",
+                    "must be at least 1 (leave it out to measure each seed's length)",
+                ));
             }
         }
         Ok(())
@@ -219,7 +225,7 @@ mod tests {
         };
         assert_eq!(c.validate().unwrap_err().field, "max_steps");
         let c = SimConfig {
-            policy: Policy::Pct { depth: 0 },
+            policy: Policy::pct(0),
             ..SimConfig::default()
         };
         assert_eq!(c.validate().unwrap_err().field, "policy.depth");

@@ -2,6 +2,7 @@
 //! reference, the seed's own fix, each documented defect), its workload, and its driver.
 
 use crate::config::SimConfig;
+use crate::explore::run_pct_measured;
 use crate::report::Report;
 use crate::runtime::Sim;
 use serde::de::DeserializeOwned;
@@ -111,7 +112,8 @@ pub fn check_variant<S: Subsystem>(variant: &str) -> Result<(), UnknownVariant> 
     }
 }
 
-/// Runs one seed of a subsystem's workload under the engine.
+/// Runs one seed of a subsystem's workload under the engine (PCT over the seed's measured
+/// length: see [`run_pct_measured`]).
 ///
 /// # Panics
 /// If the configuration is invalid (validate configurations read from files first).
@@ -121,7 +123,10 @@ pub fn run<S: Subsystem>(
     variant: &str,
 ) -> Result<Report, UnknownVariant> {
     check_variant::<S>(variant)?;
-    let workload = workload.clone();
-    let variant = variant.to_string();
-    Ok(Sim::new(config).run(move || S::main(workload, &variant)))
+    let run = |config: SimConfig| {
+        let workload = workload.clone();
+        let variant = variant.to_string();
+        Sim::new(config).run(move || S::main(workload, &variant))
+    };
+    Ok(run_pct_measured(&run, config))
 }

@@ -238,14 +238,14 @@ fn a_step_invariant_that_fired_before_the_cut_is_not_marked() {
     assert!(report.violations.iter().all(|v| !v.after_cut_short));
 }
 
-/// PCT with a depth of a million over a run longer than PCT's horizon (2,000 steps), so that
-/// every change point is reached: the points are walked once, by a cursor, and the run costs
+/// PCT with a depth of a million over a run longer than its default horizon (2,000 decisions), so
+/// that every change point is reached: the points are walked once, by a cursor, and the run costs
 /// the depth plus its steps. Removing each point as its step came scanned and shifted the
 /// million per demotion: this run took about a minute that way (release test profile).
 #[test]
 fn a_pct_depth_of_a_million_costs_its_depth_not_its_square() {
     let config = SimConfig {
-        policy: asynclife_sim::Policy::Pct { depth: 1_000_000 },
+        policy: asynclife_sim::Policy::pct(1_000_000),
         ..SimConfig::with_seed(5)
     };
     let report = Sim::new(config).run(|| async {

@@ -113,7 +113,7 @@ fn pct_explores_more_than_one_order() {
     let distinct: BTreeSet<Vec<u32>> = (0..100)
         .map(|seed| {
             same_instant_order(SimConfig {
-                policy: Policy::Pct { depth: 3 },
+                policy: Policy::pct(3),
                 ..SimConfig::with_seed(seed)
             })
         })
@@ -147,7 +147,7 @@ fn replaying_a_recorded_schedule_gives_the_identical_trace() {
 #[test]
 fn replaying_a_pct_schedule_gives_the_identical_trace() {
     let config = SimConfig {
-        policy: Policy::Pct { depth: 2 },
+        policy: Policy::pct(2),
         ..SimConfig::with_seed(4)
     };
     let original = run(config);

@@ -147,7 +147,7 @@ fn fifo_finds_it_at_once_and_pct_gives_the_same_answer_twice() {
     let pct = || {
         Check::new("pct")
             .seeds(300)
-            .policy(Policy::Pct { depth: 3 })
+            .policy(Policy::pct(3))
             .shrink(false)
             .failures_dir(&dir)
             .try_run(lost_update)

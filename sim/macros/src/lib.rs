@@ -197,7 +197,7 @@ fn expand(args: Tokens, item: Tokens) -> syn::Result<Tokens> {
         ("fifo", None) => builder.push(quote!(.policy(#engine::Policy::Fifo))),
         ("pct", depth) => {
             let depth = depth.unwrap_or_else(|| syn::parse_quote!(3));
-            builder.push(quote!(.policy(#engine::Policy::Pct { depth: #depth })));
+            builder.push(quote!(.policy(#engine::Policy::pct(#depth))));
         }
         ("random" | "fifo", Some(depth)) => {
             return Err(syn::Error::new(

@@ -6,6 +6,7 @@ use super::failure::{format_hash, Failure, FailureFileError};
 use super::files;
 use super::found::{Found, Replayed, ShrinkSummary};
 use super::origin::TestOrigin;
+use super::pct_horizon::measure_pct_horizon;
 use super::seeds;
 use super::shrink::{self, Candidates};
 use super::warned::Warned;
@@ -39,7 +40,7 @@ pub const DEFAULT_SEEDS: u64 = 100;
 ///
 /// Check::new("two_workers_finish")
 ///     .seeds(200)
-///     .policy(Policy::Pct { depth: 2 })
+///     .policy(Policy::pct(2))
 ///     .run(|| async {
 ///         let a = rt::spawn("a", rt::sleep(Duration::from_millis(5)));
 ///         let b = rt::spawn("b", rt::sleep(Duration::from_millis(7)));
@@ -264,7 +265,7 @@ impl Check {
         twice: bool,
         warned: &Warned,
     ) -> Report {
-        let config = self.seed_config(seed);
+        let config = measure_pct_horizon(run, self.seed_config(seed));
         let report = if twice {
             determinism::run_twice(run, config)
         } else {
@@ -352,7 +353,8 @@ impl Check {
         report: Report,
     ) -> Found {
         let seed = report.seed;
-        let mut config = self.seed_config(seed);
+        // The horizon the seed ran with, so that the shrink's runs keep its change points.
+        let mut config = measure_pct_horizon(run, self.seed_config(seed));
         config.faults = FaultPlan {
             swarm: false,
             ..report.fault_plan.clone()
@@ -475,7 +477,7 @@ where
 {
     Check::new(current_test_name())
         .seeds(seeds)
-        .policy(Policy::Pct { depth })
+        .policy(Policy::pct(depth))
         .run(test)
 }
 

@@ -125,7 +125,14 @@ impl fmt::Display for Found {
 fn policy_name(policy: &Policy) -> String {
     match policy {
         Policy::Random => "random".to_string(),
-        Policy::Pct { depth } => format!("pct depth {depth}"),
+        Policy::Pct {
+            depth,
+            horizon: None,
+        } => format!("pct depth {depth}"),
+        Policy::Pct {
+            depth,
+            horizon: Some(h),
+        } => format!("pct depth {depth} over {h} decisions"),
         Policy::Fifo => "fifo".to_string(),
         Policy::Replay(s) => format!("replay of {} decisions", s.len()),
     }

@@ -48,6 +48,9 @@ pub(crate) enum Stream {
     /// The branch order of `asynclife_sim::select!`: its own, so that a `select!` added or
     /// removed shifts no other draw, and a replayed schedule leaves it unchanged.
     Select = 4,
+    /// PCT's change points: apart from the priorities, so that a run with the points off
+    /// is the same run up to the first point (see `policy.rs`).
+    ChangePoints = 5,
 }
 
 pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
@@ -160,8 +163,11 @@ static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Kernel {
     pub(crate) fn new(config: SimConfig) -> Kernel {
-        let mut scheduler_rng = stream_rng(config.seed, Stream::Scheduler);
-        let scheduler = Scheduler::new(config.policy.clone(), &mut scheduler_rng);
+        let scheduler_rng = stream_rng(config.seed, Stream::Scheduler);
+        let scheduler = Scheduler::new(
+            config.policy.clone(),
+            &mut stream_rng(config.seed, Stream::ChangePoints),
+        );
         let record = config.record_trace;
         let plan = config
             .faults

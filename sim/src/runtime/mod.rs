@@ -20,5 +20,5 @@ mod word_list;
 mod world;
 
 pub use join::JoinError;
-pub use policy::{Policy, Schedule};
+pub use policy::{Policy, Schedule, DEFAULT_PCT_HORIZON};
 pub use sim::Sim;

@@ -14,12 +14,21 @@ pub enum Policy {
     #[default]
     Random,
     /// Probabilistic concurrency testing: random task priorities, always run the highest, and
-    /// `depth - 1` change points at which the running task drops to the lowest priority
-    /// (Burckhardt et al., ASPLOS 2010). Finds any bug of depth `depth` with a known
-    /// probability.
+    /// `depth - 1` change points, drawn uniformly over the run's `horizon` scheduling
+    /// decisions, at which the task about to run drops to the lowest priority (Burckhardt et
+    /// al., ASPLOS 2010). A run of `n` tasks and `k` decisions then finds any bug of depth
+    /// `depth` with probability at least `1 / (n * k^(depth - 1))`.
     Pct {
         /// The bug depth targeted: number of ordering constraints.
         depth: u32,
+        /// The decisions the change points are spread over: the paper's run length `k`.
+        /// `None` (the default, and what scenario files mean when they leave it out): the
+        /// seed's own length, measured by the explorers (`Check`, the subsystem runner and
+        /// so every sweep) with a first run of the seed with its change points off; see
+        /// [`crate::run_pct_measured`]. A bare [`crate::Sim::run`], which cannot run its main
+        /// twice, spreads them over [`DEFAULT_PCT_HORIZON`] decisions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        horizon: Option<u64>,
     },
     /// First runnable first: the order tasks became runnable in.
     Fifo,
@@ -35,6 +44,16 @@ pub struct Schedule {
     pub decisions: Vec<TaskId>,
 }
 
+impl Policy {
+    /// PCT at this depth, over each seed's measured length.
+    pub fn pct(depth: u32) -> Policy {
+        Policy::Pct {
+            depth,
+            horizon: None,
+        }
+    }
+}
+
 impl Schedule {
     /// Number of decisions.
     pub fn len(&self) -> usize {
@@ -47,21 +66,21 @@ impl Schedule {
     }
 }
 
-/// Steps within which PCT places its change points.
-const PCT_HORIZON_STEPS: u64 = 2_000;
+/// The decisions a PCT run without a horizon spreads its change points over when nobody
+/// measured its length (a bare [`crate::Sim::run`]).
+pub const DEFAULT_PCT_HORIZON: u64 = 2_000;
 
 /// The live state of a policy during a run.
 pub(crate) struct Scheduler {
     policy: Policy,
     replay_position: usize,
-    /// PCT: the steps at which the running task is demoted, sorted.
+    /// PCT: the decisions (1 for the first) at which the task about to run is demoted, sorted.
     change_points: Vec<u64>,
-    /// PCT: the first change point not yet passed. Steps only grow, so each point is looked
-    /// at once: a run costs O(depth + steps), not O(depth x steps).
+    /// PCT: the decisions taken so far.
+    decisions: u64,
+    /// PCT: the first change point not yet taken. Decisions only grow, so each point is
+    /// looked at once: a run costs O(depth + steps), not O(depth x steps).
     next_change: usize,
-    /// PCT: the change points taken (a point at a step with one runnable task is passed, not
-    /// taken, and still counts among those left).
-    changes_taken: usize,
     /// PCT: priorities by task index; larger runs first.
     priorities: Vec<u64>,
     /// Replay decisions that named a task that was not runnable.
@@ -84,11 +103,16 @@ pub(crate) struct Divergence {
 }
 
 impl Scheduler {
-    pub(crate) fn new(policy: Policy, rng: &mut ChaCha8Rng) -> Scheduler {
+    /// The scheduler of `policy`. PCT's change points are drawn from `change_points_rng`, a
+    /// stream of their own: the priorities (drawn from the scheduler's stream at each spawn)
+    /// and so the whole run up to the first change point are the same at any depth, which is
+    /// what lets a run with the points off measure the length they are spread over.
+    pub(crate) fn new(policy: Policy, change_points_rng: &mut ChaCha8Rng) -> Scheduler {
         let mut change_points = Vec::new();
-        if let Policy::Pct { depth } = policy {
+        if let Policy::Pct { depth, horizon } = policy {
+            let horizon = horizon.unwrap_or(DEFAULT_PCT_HORIZON).max(1);
             for _ in 1..depth {
-                change_points.push(rng.random_range(1..=PCT_HORIZON_STEPS));
+                change_points.push(change_points_rng.random_range(1..=horizon));
             }
             change_points.sort_unstable();
         }
@@ -96,8 +120,8 @@ impl Scheduler {
             policy,
             replay_position: 0,
             change_points,
+            decisions: 0,
             next_change: 0,
-            changes_taken: 0,
             priorities: Vec::new(),
             divergences: 0,
             first_divergence: None,
@@ -123,7 +147,7 @@ impl Scheduler {
 
     /// Called at every spawn, in spawn order.
     pub(crate) fn on_spawn(&mut self, task: TaskId, rng: &mut ChaCha8Rng) {
-        if let Policy::Pct { depth } = self.policy {
+        if let Policy::Pct { depth, .. } = self.policy {
             debug_assert_eq!(task.index(), self.priorities.len());
             // Initial priorities sit above the `depth` values change points demote to.
             self.priorities
@@ -151,7 +175,7 @@ impl Scheduler {
         let index = match &self.policy {
             Policy::Random => rng.random_range(0..runnable.len()),
             Policy::Fifo => 0,
-            Policy::Pct { .. } => self.pick_pct(runnable.as_slice(), step),
+            Policy::Pct { .. } => self.pick_pct(runnable.as_slice()),
             Policy::Replay(schedule) => {
                 let decision = self.replay_position;
                 let wanted = schedule.decisions.get(decision).copied();
@@ -185,23 +209,20 @@ impl Scheduler {
         }
     }
 
-    fn pick_pct(&mut self, runnable: &[TaskId], step: u64) -> usize {
+    fn pick_pct(&mut self, runnable: &[TaskId]) -> usize {
         let best = |prios: &[u64]| {
             (0..runnable.len())
                 .max_by_key(|&i| (prios[runnable[i].index()], std::cmp::Reverse(i)))
                 .expect("runnable is not empty")
         };
         let mut index = best(&self.priorities);
+        self.decisions += 1;
         let points = &self.change_points;
-        while self.next_change < points.len() && points[self.next_change] < step {
-            self.next_change += 1;
-        }
-        while self.next_change < points.len() && points[self.next_change] == step {
+        while self.next_change < points.len() && points[self.next_change] == self.decisions {
             // Demote the task that would run to below every initial priority; later change
             // points demote to lower values still, as PCT prescribes.
             self.next_change += 1;
-            self.changes_taken += 1;
-            let demoted = (points.len() - self.changes_taken) as u64;
+            let demoted = (points.len() - self.next_change) as u64;
             self.priorities[runnable[index].index()] = demoted;
             index = best(&self.priorities);
         }
@@ -261,7 +282,7 @@ mod tests {
     #[test]
     fn pct_runs_the_highest_priority_until_a_change_point() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let mut s = Scheduler::new(Policy::Pct { depth: 1 }, &mut rng);
+        let mut s = Scheduler::new(Policy::pct(1), &mut rng);
         for i in 0..3 {
             s.on_spawn(TaskId(i), &mut rng);
         }
@@ -275,32 +296,69 @@ mod tests {
     #[test]
     fn pct_change_point_demotes_the_running_task() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let mut s = Scheduler::new(Policy::Pct { depth: 2 }, &mut rng);
+        let mut s = Scheduler::new(Policy::pct(2), &mut rng);
         for i in 0..2 {
             s.on_spawn(TaskId(i), &mut rng);
         }
         let point = s.change_points[0];
-        let mut q = queue(&[0, 1]);
-        let before = s.pick(&mut q, point - 1, &mut rng);
-        let mut q = queue(&[0, 1]);
-        let after = s.pick(&mut q, point, &mut rng);
-        assert_ne!(before, after);
+        assert!((1..=DEFAULT_PCT_HORIZON).contains(&point));
+        let top = TaskId((0..2).max_by_key(|&i| s.priorities[i]).unwrap() as u32);
+        let mut picks = Vec::new();
+        for step in 0..point {
+            // Steps with one runnable task are no decision and move no change point.
+            let mut single = queue(&[1]);
+            s.pick(&mut single, 2 * step, &mut rng);
+            let mut q = queue(&[0, 1]);
+            picks.push(s.pick(&mut q, 2 * step + 1, &mut rng));
+        }
+        let (at_point, before) = picks.split_last().unwrap();
+        assert!(before.iter().all(|&p| p == top));
+        assert_ne!(
+            *at_point, top,
+            "decision {point} demotes the task about to run"
+        );
+    }
+
+    #[test]
+    fn pct_spreads_its_change_points_over_its_horizon() {
+        let points = |depth, horizon| {
+            let policy = Policy::Pct { depth, horizon };
+            Scheduler::new(policy, &mut ChaCha8Rng::seed_from_u64(3)).change_points
+        };
+        let over_ten = points(2000, Some(10));
+        assert_eq!(over_ten.len(), 1999);
+        assert!(over_ten.iter().all(|p| (1..=10).contains(p)));
+        assert!(
+            (1..=10).all(|d| over_ten.contains(&d)),
+            "every decision is drawn"
+        );
+        assert_eq!(points(3, Some(1)), vec![1, 1]);
+        let unmeasured = points(2000, None);
+        assert!(unmeasured
+            .iter()
+            .all(|p| (1..=DEFAULT_PCT_HORIZON).contains(p)));
+        assert!(unmeasured.iter().any(|&p| p > DEFAULT_PCT_HORIZON / 2));
     }
 
     /// The demotions of the cursor over sorted points are those of removing each point as
-    /// its step comes (the first version): the value a demoted task gets is the number of
-    /// points left, passed ones included, so schedules recorded before stay the same.
+    /// its decision comes (the plain version): the value a demoted task gets is the number of
+    /// points left.
     #[test]
-    fn pct_demotes_as_removing_each_point_did() {
+    fn pct_demotes_as_removing_each_point_does() {
         for seed in 0..50 {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut s = Scheduler::new(Policy::Pct { depth: 40 }, &mut rng);
+            let policy = Policy::Pct {
+                depth: 40,
+                horizon: Some(2000),
+            };
+            let mut s = Scheduler::new(policy, &mut rng);
             for i in 0..4 {
                 s.on_spawn(TaskId(i), &mut rng);
             }
             let mut points = s.change_points.clone();
             let mut prios = s.priorities.clone();
-            for step in 0..=PCT_HORIZON_STEPS {
+            let mut decision = 0;
+            for step in 0..=3000 {
                 let ids: &[u32] = if step % 3 == 0 { &[1] } else { &[0, 1, 2, 3] };
                 let mut q = queue(ids);
                 let picked = s.pick(&mut q, step, &mut rng);
@@ -313,7 +371,8 @@ mod tests {
                         .unwrap()
                 };
                 let mut index = best(&prios);
-                while let Some(pos) = points.iter().position(|&c| c == step) {
+                decision += 1;
+                while let Some(pos) = points.iter().position(|&c| c == decision) {
                     points.remove(pos);
                     prios[ids[index] as usize] = points.len() as u64;
                     index = best(&prios);
