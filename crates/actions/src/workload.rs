@@ -247,13 +247,7 @@ fn draw_ms(min: u64, max: u64) -> Duration {
 /// action finish (or time out), shuts down, and returns with nothing left running.
 /// Must be called from within a simulation.
 pub async fn run(workload: Workload, variant: Variant) {
-    let workload = if workload.swarm {
-        let drawn = workload.drawn();
-        rt::event(format!("swarm workload: {drawn:?}"));
-        drawn
-    } else {
-        workload
-    };
+    let workload = rt::swarm::drawn_if(workload.swarm, workload, Workload::drawn);
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let contexts = ContextManager::new(workload.retention.clone());
     let observer: Observer = {

@@ -219,13 +219,7 @@ pub async fn run_workload(workload: Workload, variant: Variant) -> WorkloadRepor
     if let Err(e) = workload.validate() {
         panic!("invalid pidclean workload: {e}");
     }
-    let workload = if workload.swarm {
-        let drawn = workload.drawn();
-        rt::event(format!("swarm workload: {drawn:?}"));
-        drawn
-    } else {
-        workload
-    };
+    let workload = rt::swarm::drawn_if(workload.swarm, workload, Workload::drawn);
     let started = rt::now();
     let journal = Journal::shared();
     invariants::register(&journal, &workload.orchestrator);

@@ -212,13 +212,7 @@ pub async fn drive(workload: Workload, variant: Variant) {
     if let Err(e) = workload.validate() {
         panic!("invalid tasks workload: {e}");
     }
-    let workload = if workload.swarm {
-        let drawn = workload.drawn();
-        rt::event(format!("swarm workload: {drawn:?}"));
-        drawn
-    } else {
-        workload
-    };
+    let workload = rt::swarm::drawn_if(workload.swarm, workload, Workload::drawn);
     let probe = Probe::new();
     let manager = TaskManager::with_variant(workload.manager.clone(), variant);
     invariants::register(&manager, &probe);

@@ -80,6 +80,18 @@ fn factor() -> f64 {
     random_range(SWARM_MIN_FACTOR..=1.0)
 }
 
+/// `workload`, or, when `on`, the workload `draw` makes of it for this seed, logged as a trace
+/// event so that a failure's trace shows the shape it ran with. Call it at the start of a
+/// run.
+pub fn drawn_if<W: std::fmt::Debug>(on: bool, workload: W, draw: impl FnOnce(&W) -> W) -> W {
+    if !on {
+        return workload;
+    }
+    let drawn = draw(&workload);
+    crate::rt::event(format!("swarm workload: {drawn:?}"));
+    drawn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
