@@ -73,7 +73,7 @@ pub struct Report {
     pub violations: Vec<Violation>,
     /// What a detector noticed that does not decide the verdict, and is in neither the trace
     /// nor its hash: a poll slow on the wall clock (`wall-blocked-poll`), a replay that left
-    /// its schedule (`replay-divergence`). At most [`MAX_WARNINGS`] are kept; `stats` counts
+    /// its schedule (`replay-divergence`). At most 16 (`MAX_WARNINGS`) are kept; `stats` counts
     /// them all.
     #[serde(default)]
     pub warnings: Vec<Violation>,

@@ -1,6 +1,6 @@
 //! The cleanup storm written directly against tokio, without the `rt` facade: the strictest
 //! tokio baseline of the engine benchmark (the facade's own cost on tokio, a boxed sleep and
-//! a clock lookup per call, is left out). Same work as [`super::cleanup_storm`], except that
+//! a clock lookup per call, is left out). Same work as [`super::cleanup_storm()`], except that
 //! the session delays (1..=50 ms) come from a fixed linear congruential sequence instead of a
 //! simulation's generator.
 

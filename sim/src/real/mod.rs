@@ -1,5 +1,5 @@
 //! Real mode: the `rt` seam on real tokio, in real time scaled by a time scale, with real
-//! child processes and an in-memory or Redis store; and [`run`], which runs a subsystem's
+//! child processes and an in-memory or Redis store; and [`run()`], which runs a subsystem's
 //! main that way and checks what can be checked there.
 //!
 //! What `rt` does outside a simulation:

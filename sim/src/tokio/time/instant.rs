@@ -9,7 +9,7 @@ use std::time::Duration;
 /// A measurement of the monotonic clock, as tokio's: inside a simulation virtual time,
 /// outside one tokio's clock (scaled as [`crate::rt::now`] is).
 ///
-/// Its origin lies [`EPOCH`] before the start of the run, so that `Instant::now() - d` works
+/// Its origin lies ten years (`EPOCH`) before the start of the run, so that `Instant::now() - d` works
 /// at the start as it does on a machine that has been up for a while; an instant before the
 /// start is, as a deadline, already past.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
