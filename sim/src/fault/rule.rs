@@ -1,8 +1,6 @@
 //! Fault rules: which fault, where, when, and how often.
 
 use super::pattern::Pattern;
-use super::wire::RuleWire;
-use serde::{Deserialize, Serialize};
 
 /// One line of a [`FaultPlan`](super::FaultPlan): at the fault points whose names match
 /// `point`, inject `kind`, when the hit and the virtual time fit and a draw passes
@@ -20,8 +18,9 @@ use serde::{Deserialize, Serialize};
 /// max_ms = 50
 /// probability = 0.5
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RuleWire", into = "RuleWire")]
+///
+/// (`Serialize` and `Deserialize` are implemented in `wire.rs`, through that flat table.)
+#[derive(Clone, Debug, PartialEq)]
 pub struct FaultRule {
     /// The fault points this rule applies to. Required, except for a `crash_process` rule
     /// triggered by time (`at_ms`), which has none.

@@ -6,7 +6,7 @@
 
 use super::pattern::Pattern;
 use super::rule::{FaultKind, FaultRule};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The `kind` tag of a rule in files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +77,19 @@ fn allowed_fields(tag: KindTag) -> &'static [&'static str] {
 
 fn required<T>(value: Option<T>, field: &str, kind: &str) -> Result<T, String> {
     value.ok_or_else(|| format!("missing field `{field}`, required by kind `{kind}`"))
+}
+
+impl Serialize for FaultRule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RuleWire::from(self.clone()).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultRule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FaultRule, D::Error> {
+        let wire = RuleWire::deserialize(deserializer)?;
+        FaultRule::try_from(wire).map_err(serde::de::Error::custom)
+    }
 }
 
 impl TryFrom<RuleWire> for FaultRule {
