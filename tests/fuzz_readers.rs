@@ -275,11 +275,7 @@ fn runner() -> TestRunner {
 /// Runs `f`, turning a panic into a test failure that shows the input.
 fn no_panic<T>(what: &str, text: &str, f: impl FnOnce() -> T) -> Result<T, TestCaseError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
-        let message = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let message = asynclife_sim::rt::panic_message(panic.as_ref());
         TestCaseError::fail(format!("{what} panicked ({message}) on:\n{text}"))
     })
 }

@@ -83,11 +83,7 @@ fn a_foreign_waker_that_calls_back_in_while_the_engine_holds_its_state_panics() 
         })
     });
     let payload = outcome.expect_err("waking the timer's waker spawns from inside the engine");
-    let message = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
+    let message = asynclife_sim::rt::panic_message(payload.as_ref());
     assert!(
         message.contains("reached from a waker"),
         "unexpected panic: {message}"

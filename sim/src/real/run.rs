@@ -8,7 +8,7 @@ use super::store::{self, StoreKind};
 use super::{children, invariants};
 use crate::check::{Violation, ViolationKind};
 use crate::config::ConfigError;
-use crate::runtime::panic::payload_message;
+use crate::runtime::panic::panic_message;
 use crate::scaled_clock as clock;
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -84,7 +84,7 @@ impl<F: Future> Future for CatchUnwind<F> {
         let future = self.project().future;
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(poll) => poll.map(Ok),
-            Err(payload) => Poll::Ready(Err(payload_message(payload.as_ref()))),
+            Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
         }
     }
 }

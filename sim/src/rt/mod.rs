@@ -31,6 +31,7 @@ pub mod swarm;
 mod task;
 mod time;
 
+pub use crate::runtime::panic::panic_message;
 pub use join_set::JoinSet;
 pub use random::{random_bool, random_range, random_u64, select_start};
 pub use task::{spawn, yield_now, AbortHandle, JoinError, JoinHandle};

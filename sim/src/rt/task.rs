@@ -184,7 +184,7 @@ impl<T> Future for JoinHandle<T> {
                 if e.is_panic() {
                     let payload = e.into_panic();
                     let string_payload = payload.is::<&str>() || payload.is::<String>();
-                    let message = panic::payload_message(payload.as_ref());
+                    let message = panic::panic_message(payload.as_ref());
                     JoinError::panic(id, message, string_payload)
                 } else {
                     JoinError::cancelled(id)

@@ -68,13 +68,21 @@ pub(crate) fn leave_poll() -> bool {
 /// skips the hook: then it names the original panic's place, which is where it came from).
 pub(crate) fn caught(payload: Box<dyn Any + Send>) -> CaughtPanic {
     CaughtPanic {
-        message: payload_message(payload.as_ref()),
+        message: panic_message(payload.as_ref()),
         string_payload: payload.is::<&str>() || payload.is::<String>(),
         location: LAST_LOCATION.with_borrow_mut(Option::take),
     }
 }
 
-pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> String {
+/// A panic payload as text: the message of `panic!("..")` (a `&str` or a `String` payload),
+/// or a fixed phrase for any other payload. What a caught panic reports as its message,
+/// on the engine, in real mode and in the subsystems alike.
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("lost {}", 3)).unwrap_err();
+/// assert_eq!(asynclife_sim::rt::panic_message(payload.as_ref()), "lost 3");
+/// ```
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
