@@ -7,6 +7,7 @@ use super::context;
 use super::kernel::{Kernel, State};
 use crate::check::ViolationKind;
 use crate::trace::TaskId;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -128,8 +129,9 @@ impl fmt::Debug for JoinError {
 impl std::error::Error for JoinError {}
 
 /// A task's output, type-erased in the kernel; `Box` of a zero-sized output allocates nothing.
-/// Only the task's own handle takes it back, as the type it was spawned with.
-pub(crate) type Output = Box<dyn Send>;
+/// Only the task's own handle takes it back, by a checked `downcast` to the type it was
+/// spawned with.
+pub(crate) type Output = Box<dyn Any + Send>;
 
 /// A task's result and its handle's state, in the task's slot.
 #[derive(Default)]
@@ -325,15 +327,22 @@ pub(crate) struct SimJoinHandle<T> {
     /// This handle has returned the task's result: the kernel keeps nothing more for it (the
     /// result is taken, and a finished task has no joiner), so its drop need not tell it.
     returned: bool,
+    /// `T`'s type, taken where `T: 'static` is known: the poll checks the output against it
+    /// without asking `T: 'static` of every `Future` impl, as tokio's `JoinHandle<T>` does not.
+    output_type: TypeId,
     output: PhantomData<fn() -> T>,
 }
 
 impl<T> SimJoinHandle<T> {
-    pub(crate) fn new(run_id: u64, task: TaskId) -> SimJoinHandle<T> {
+    pub(crate) fn new(run_id: u64, task: TaskId) -> SimJoinHandle<T>
+    where
+        T: 'static,
+    {
         SimJoinHandle {
             run_id,
             task,
             returned: false,
+            output_type: TypeId::of::<T>(),
             output: PhantomData,
         }
     }
@@ -354,18 +363,21 @@ impl<T> Future for SimJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let task = self.task;
+        let (task, output_type) = (self.task, self.output_type);
         let polled = self
             .with_kernel(|kernel| kernel.poll_join(task, cx.waker()))
             .unwrap_or_else(|| panic!("JoinHandle of task {task} polled outside its simulation"));
         self.get_mut().returned = polled.is_ready();
         polled.map(|result| {
             result.map(|output| {
+                let stored = (*output).type_id();
+                assert_eq!(
+                    stored, output_type,
+                    "task {task}'s output is not its handle's type"
+                );
                 let raw = Box::into_raw(output).cast::<T>();
-                // SAFETY: a `SimJoinHandle<T>` for (run, task) is made only by `rt::spawn`, for
-                // the task whose future outputs `T`, and that task's output was stored as
-                // `Box::new(output)` of that `T` (the run id rules out another run's task). So
-                // the box holds a `T`, allocated with `T`'s layout.
+                // SAFETY: the box holds a value whose `TypeId` is `T`'s (checked above), so it
+                // is a `T`, allocated with `T`'s layout.
                 *unsafe { Box::from_raw(raw) }
             })
         })
