@@ -58,6 +58,7 @@ mod runtime;
 mod scaled_clock;
 mod scenario_file;
 pub mod subsystem;
+pub mod testing;
 pub mod time;
 pub mod tokio;
 pub mod trace;

@@ -8,8 +8,8 @@ use asynclife_actions::Variant;
 fn the_same_seed_gives_the_same_trace_hash() {
     for scenario in common::scenarios() {
         for seed in [0, 1, 42] {
-            let a = common::run_seed(&scenario, seed, &scenario.file.variant, true);
-            let b = common::run_seed(&scenario, seed, &scenario.file.variant, true);
+            let a = scenario.run_traced(&scenario.file.variant, seed);
+            let b = scenario.run_traced(&scenario.file.variant, seed);
             assert_eq!(
                 a.trace_hash(),
                 b.trace_hash(),
@@ -28,9 +28,7 @@ fn different_seeds_and_variants_give_different_runs() {
         .into_iter()
         .find(|s| s.name == "steady-mix")
         .expect("the steady mix scenario");
-    let hash = |seed, variant: Variant| {
-        common::run_seed(&steady, seed, variant.name(), false).trace_hash()
-    };
+    let hash = |seed, variant: Variant| steady.run(variant.name(), seed).trace_hash();
     assert_ne!(hash(0, Variant::Fixed), hash(1, Variant::Fixed));
     assert_ne!(hash(0, Variant::Fixed), hash(0, Variant::NoCleanup));
 }

@@ -10,13 +10,13 @@ const SEEDS: u64 = 1_000;
 fn fixed_passes_every_scenario_on_a_thousand_seeds() {
     for scenario in common::scenarios() {
         for seed in 0..SEEDS {
-            let report = common::run_seed(&scenario, seed, "fixed", false);
+            let report = scenario.run("fixed", seed);
             assert_eq!(
                 report.verdict,
                 Verdict::Pass,
                 "scenario {} seed {seed} failed for fixed:\n{}",
                 scenario.name,
-                common::describe(&report)
+                common::violation_names(&report).join("\n")
             );
         }
     }

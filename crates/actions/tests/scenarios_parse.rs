@@ -8,11 +8,10 @@ use asynclife_sim::subsystem::FIXED;
 
 #[test]
 fn every_scenario_file_parses_into_the_workload() {
-    let paths = common::scenario_paths();
-    assert!(paths.len() >= 4, "at least the four base scenarios");
-    for path in paths {
-        let scenario = common::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let file = &scenario.file;
+    let scenarios = common::scenarios();
+    assert!(scenarios.len() >= 4, "at least the four base scenarios");
+    for scenario in scenarios {
+        let (file, path) = (&scenario.file, common::scenario_dir().join(&scenario.name));
         assert_eq!(file.subsystem, "actions", "{}", path.display());
         assert!(!file.description.is_empty(), "{}", path.display());
         let variant: Variant = file

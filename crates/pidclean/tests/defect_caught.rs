@@ -12,9 +12,9 @@ const MAX_SEEDS: u64 = 100;
 
 /// The first seed of `scenario` on which `variant` trips `kind`.
 fn first_catch(scenario: &str, variant: &str, kind: &str) -> Option<u64> {
-    let scenario = common::load(scenario);
+    let scenario = common::scenario(scenario);
     let kind = ViolationKind::from_name(kind);
-    (0..MAX_SEEDS).find(|&seed| common::run(&scenario, variant, seed).has(&kind))
+    (0..MAX_SEEDS).find(|&seed| scenario.run(variant, seed).has(&kind))
 }
 
 fn assert_caught(variant: Variant, scenario: &str, kind: &str) {

@@ -6,23 +6,16 @@ mod common;
 use asynclife_sim::Report;
 
 fn twice(name: &str, variant: &str, seed: u64) -> (Report, Report) {
-    let scenario = common::load(name);
-    let mut config = scenario.config(seed);
-    config.record_trace = true;
-    let run = || {
-        asynclife_sim::subsystem::run::<asynclife_pidclean::PidClean>(
-            config.clone(),
-            &scenario.workload,
-            variant,
-        )
-        .expect("a known variant")
-    };
-    (run(), run())
+    let scenario = common::scenario(name);
+    (
+        scenario.run_traced(variant, seed),
+        scenario.run_traced(variant, seed),
+    )
 }
 
 #[test]
 fn every_scenario_replays_bit_for_bit() {
-    for name in common::scenario_names() {
+    for name in common::scenarios().into_iter().map(|s| s.name) {
         let mut hashes = Vec::new();
         for seed in [0, 7, 4242] {
             let (a, b) = twice(&name, "fixed", seed);

@@ -10,8 +10,8 @@ use asynclife_sim::subsystem::Subsystem;
 fn every_scenario_file_parses_and_is_valid() {
     let scenarios = common::scenarios();
     assert!(scenarios.len() >= 6, "scenarios: {}", scenarios.len());
-    for (name, scenario) in scenarios {
-        let file = format!("{name}.toml");
+    for scenario in scenarios {
+        let file = format!("{}.toml", scenario.name);
         assert_eq!(scenario.subsystem, PidClean::NAME, "{file}");
         assert!(!scenario.description.is_empty(), "{file}: no description");
         let variant: Variant = scenario
@@ -57,7 +57,7 @@ fn the_scenarios_the_issue_asks_for_exist() {
         );
     }
     assert_eq!(
-        common::load("concurrent-ends-health").workload.sessions,
+        common::scenario("concurrent-ends-health").workload.sessions,
         100
     );
 }

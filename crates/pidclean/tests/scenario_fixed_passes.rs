@@ -9,9 +9,9 @@ use asynclife_sim::Verdict;
 const MIN_SEEDS: u64 = 1_000;
 
 fn sweep(name: &str) {
-    let scenario = common::load(name);
-    for seed in common::seeds_at_least(&scenario, MIN_SEEDS) {
-        let report = common::run(&scenario, "fixed", seed);
+    let scenario = common::scenario(name);
+    for seed in scenario.seeds(MIN_SEEDS) {
+        let report = scenario.run("fixed", seed);
         assert_eq!(
             report.verdict,
             Verdict::Pass,
@@ -33,7 +33,7 @@ macro_rules! scenarios {
         #[test]
         fn every_scenario_file_is_swept() {
             let swept = [$(stringify!($name).replace('_', "-")),*];
-            for name in common::scenario_names() {
+            for name in common::scenarios().into_iter().map(|s| s.name) {
                 assert!(swept.contains(&name), "{name} is not swept");
             }
         }

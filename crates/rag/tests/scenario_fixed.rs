@@ -8,13 +8,10 @@ use asynclife_sim::Verdict;
 
 fn sweep(ident: &str) {
     let name = ident.replace('_', "-");
-    let (_, scenario) = common::scenarios()
-        .into_iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no scenario {name}"));
+    let scenario = common::scenario(&name);
     assert_eq!(scenario.variant, "fixed", "{name} is not a fixed scenario");
-    for seed in 0..common::seed_count(scenario.seeds.unwrap_or(common::DEFAULT_SEEDS).max(1_000)) {
-        let report = common::run(&scenario, "fixed", seed);
+    for seed in 0..common::seed_count(scenario.seeds.unwrap_or(0).max(1_000)) {
+        let report = scenario.run("fixed", seed);
         assert_eq!(
             report.verdict,
             Verdict::Pass,
@@ -36,7 +33,7 @@ macro_rules! sweeps {
         #[test]
         fn every_fixed_scenario_has_a_sweep() {
             let swept = [$(stringify!($name)),*];
-            for (name, _) in common::fixed_scenarios() {
+            for name in common::scenarios().into_iter().filter(|s| s.variant == "fixed").map(|s| s.name) {
                 let ident = name.replace('-', "_");
                 assert!(swept.contains(&ident.as_str()), "add {ident} to the sweeps");
             }
@@ -56,12 +53,13 @@ sweeps!(
 
 #[test]
 fn fixed_passes_the_scenarios_made_for_defects() {
-    for (name, scenario) in common::scenarios() {
+    for scenario in common::scenarios() {
+        let name = &scenario.name;
         if scenario.variant == "fixed" {
             continue;
         }
         for seed in 0..common::seed_count(200).min(200) {
-            let report = common::run(&scenario, "fixed", seed);
+            let report = scenario.run("fixed", seed);
             assert_eq!(
                 report.verdict,
                 Verdict::Pass,

@@ -10,7 +10,8 @@ use asynclife_tasks::Tasks;
 fn every_scenario_parses_and_is_consistent() {
     let scenarios = common::scenarios();
     assert!(scenarios.len() >= 5, "expected the five scenarios");
-    for (stem, s) in &scenarios {
+    for s in &scenarios {
+        let stem = &s.name;
         assert_eq!(s.subsystem, Tasks::NAME, "{stem}");
         assert!(!s.description.is_empty(), "{stem}: a description");
         let info = Tasks::variants()
@@ -37,7 +38,7 @@ fn every_scenario_parses_and_is_consistent() {
 
 #[test]
 fn the_required_situations_each_have_a_scenario() {
-    let stems: Vec<String> = common::scenarios().into_iter().map(|(s, _)| s).collect();
+    let stems: Vec<String> = common::scenarios().into_iter().map(|s| s.name).collect();
     for required in [
         "steady-load",
         "shutdown-under-load",

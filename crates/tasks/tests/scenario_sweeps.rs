@@ -23,13 +23,14 @@ const CATCHES: &[(&str, &str)] = &[
 
 #[test]
 fn fixed_passes_every_scenario_on_a_thousand_seeds() {
-    for (stem, scenario) in common::scenarios() {
+    for scenario in common::scenarios() {
+        let stem = &scenario.name;
         if scenario.variant != FIXED {
             continue;
         }
         let seeds = scenario.seeds.unwrap_or(FIXED_SEEDS).max(FIXED_SEEDS);
         for seed in 0..seeds {
-            let report = common::run_seed(&scenario, FIXED, seed);
+            let report = scenario.run(FIXED, seed);
             assert!(
                 report.violations.is_empty(),
                 "fixed failed {stem} at seed {seed}:\n{}",
@@ -53,8 +54,7 @@ fn every_variant_is_caught_by_its_invariant_within_a_hundred_seeds() {
             .unwrap_or_else(|| panic!("no scenario listed for {}", info.name));
         let scenario = common::scenario(stem);
         let kind = ViolationKind::from_name(info.caught_by);
-        let caught =
-            (0..DEFECT_SEEDS).find(|&seed| common::run_seed(&scenario, info.name, seed).has(&kind));
+        let caught = (0..DEFECT_SEEDS).find(|&seed| scenario.run(info.name, seed).has(&kind));
         assert!(
             caught.is_some(),
             "{} not caught by {} on {stem} within {DEFECT_SEEDS} seeds",
@@ -66,14 +66,15 @@ fn every_variant_is_caught_by_its_invariant_within_a_hundred_seeds() {
 
 #[test]
 fn scenarios_made_for_a_variant_fail_as_they_say() {
-    for (stem, scenario) in common::scenarios() {
+    for scenario in common::scenarios() {
+        let stem = &scenario.name;
         let Some(fails) = &scenario.expect.fails else {
             continue;
         };
         let kind = ViolationKind::from_name(fails);
         let seeds = scenario.seeds.unwrap_or(DEFECT_SEEDS).min(DEFECT_SEEDS);
         assert!(
-            (0..seeds).any(|seed| common::run_seed(&scenario, &scenario.variant, seed).has(&kind)),
+            (0..seeds).any(|seed| scenario.run(&scenario.variant, seed).has(&kind)),
             "{stem}: {} never failed {fails} in {seeds} seeds",
             scenario.variant
         );
@@ -82,11 +83,12 @@ fn scenarios_made_for_a_variant_fail_as_they_say() {
 
 #[test]
 fn the_same_seed_gives_the_same_trace_hash() {
-    for (stem, scenario) in common::scenarios() {
+    for scenario in common::scenarios() {
+        let stem = &scenario.name;
         for variant in [FIXED, "as-documented"] {
             for seed in [0, 1, 17] {
-                let a = common::run_seed(&scenario, variant, seed);
-                let b = common::run_seed(&scenario, variant, seed);
+                let a = scenario.run(variant, seed);
+                let b = scenario.run(variant, seed);
                 assert_eq!(
                     a.trace_hash(),
                     b.trace_hash(),
@@ -102,7 +104,7 @@ fn the_same_seed_gives_the_same_trace_hash() {
 fn different_seeds_explore_different_runs() {
     let scenario = common::scenario("shutdown-under-load");
     let hashes: std::collections::BTreeSet<u64> = (0..10)
-        .map(|seed| common::run_seed(&scenario, FIXED, seed).trace_hash())
+        .map(|seed| scenario.run(FIXED, seed).trace_hash())
         .collect();
     assert!(hashes.len() > 5, "seeds barely change the run: {hashes:?}");
 }

@@ -1,72 +1,26 @@
-//! Helpers shared by the integration tests: the scenario files of `scenarios/actions/`,
-//! loaded and run seed by seed.
-#![allow(dead_code)] // each test binary uses its own part
+//! This crate's scenario files, `scenarios/actions/*.toml`, for its integration tests (through
+//! the shared [`asynclife_sim::testing`]).
+#![allow(dead_code, unused_imports)] // each test binary uses its own part
 
-use asynclife_actions::{Actions, Workload};
-use asynclife_sim::{Report, ViolationKind};
+use asynclife_actions::Actions;
 use std::path::{Path, PathBuf};
 
-/// A scenario file of this subsystem.
-pub type ScenarioFile = asynclife_sim::ScenarioFile<Workload>;
+pub use asynclife_sim::testing::{seed_count, violation_names};
 
-/// A loaded scenario.
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    pub name: String,
-    pub file: ScenarioFile,
-}
+/// A scenario file of this subsystem, with its name.
+pub type Scenario = asynclife_sim::testing::Scenario<Actions>;
 
-/// The folder of this subsystem's scenarios.
+/// `scenarios/actions/` at the workspace root.
 pub fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/actions")
 }
 
-/// Every scenario file's path, sorted.
-pub fn scenario_paths() -> Vec<PathBuf> {
-    asynclife_sim::scenario_paths(&scenario_dir())
-}
-
-/// Parses one scenario file.
-pub fn load(path: &Path) -> Result<Scenario, String> {
-    let file = ScenarioFile::read(path)?;
-    let name = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_string();
-    Ok(Scenario { name, file })
-}
-
-/// Every scenario, parsed.
+/// Every scenario, sorted by name.
 pub fn scenarios() -> Vec<Scenario> {
-    scenario_paths()
-        .iter()
-        .map(|p| load(p).unwrap_or_else(|e| panic!("{e}")))
-        .collect()
+    Scenario::read_dir(&scenario_dir())
 }
 
-/// Runs one seed of the scenario with `variant`.
-pub fn run_seed(scenario: &Scenario, seed: u64, variant: &str, record_trace: bool) -> Report {
-    scenario.file.run::<Actions>(variant, seed, record_trace)
-}
-
-/// The first seed in `0..seeds` whose run has a violation named `name`.
-pub fn first_seed_caught(
-    scenario: &Scenario,
-    variant: &str,
-    name: &str,
-    seeds: u64,
-) -> Option<u64> {
-    let kind = ViolationKind::from_name(name);
-    (0..seeds).find(|&seed| run_seed(scenario, seed, variant, false).has(&kind))
-}
-
-/// The violations of a report, one a line.
-pub fn describe(report: &Report) -> String {
-    report
-        .violations
-        .iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The scenario `scenarios/actions/<name>.toml`.
+pub fn scenario(name: &str) -> Scenario {
+    Scenario::read_named(&scenario_dir(), name)
 }

@@ -1,46 +1,26 @@
-//! Shared by the integration tests: loading `scenarios/rag/*.toml` and running their seeds.
-#![allow(dead_code)] // each test binary uses a part of it
+//! This crate's scenario files, `scenarios/rag/*.toml`, for its integration tests (through
+//! the shared [`asynclife_sim::testing`]).
+#![allow(dead_code, unused_imports)] // each test binary uses its own part
 
-use asynclife_rag::{Rag, Workload};
-use asynclife_sim::{Report, ScenarioFile};
+use asynclife_rag::Rag;
 use std::path::{Path, PathBuf};
 
-/// A scenario file of this subsystem.
-pub type Scenario = ScenarioFile<Workload>;
+pub use asynclife_sim::testing::{seed_count, violation_names};
 
-/// The seeds of a sweep when a file gives no count.
-pub const DEFAULT_SEEDS: u64 = 100;
+/// A scenario file of this subsystem, with its name.
+pub type Scenario = asynclife_sim::testing::Scenario<Rag>;
 
-/// `scenarios/rag/`.
+/// `scenarios/rag/` at the workspace root.
 pub fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/rag")
 }
 
-/// Every scenario file, sorted by name, parsed.
-pub fn scenarios() -> Vec<(String, Scenario)> {
+/// Every scenario, sorted by name.
+pub fn scenarios() -> Vec<Scenario> {
     Scenario::read_dir(&scenario_dir())
 }
 
-/// The scenarios made for `fixed`.
-pub fn fixed_scenarios() -> Vec<(String, Scenario)> {
-    scenarios()
-        .into_iter()
-        .filter(|(_, s)| s.variant == "fixed")
-        .collect()
-}
-
-/// Runs one seed of `variant`, without a recorded trace (the hash is kept).
-pub fn run(scenario: &Scenario, variant: &str, seed: u64) -> Report {
-    scenario.run::<Rag>(variant, seed, false)
-}
-
-/// Seeds for sweeps: `ASYNCLIFE_SEEDS` when set, else `default`.
-///
-/// # Panics
-/// If `ASYNCLIFE_SEEDS` is set to something other than a count.
-pub fn seed_count(default: u64) -> u64 {
-    use asynclife_sim::env::{parsed, ASYNCLIFE_SEEDS};
-    parsed(ASYNCLIFE_SEEDS)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or(default)
+/// The scenario `scenarios/rag/<name>.toml`.
+pub fn scenario(name: &str) -> Scenario {
+    Scenario::read_named(&scenario_dir(), name)
 }

@@ -1,34 +1,26 @@
-//! Shared by the integration tests: loading this crate's scenario files and running seeds.
+//! This crate's scenario files, `scenarios/tasks/*.toml`, for its integration tests (through
+//! the shared [`asynclife_sim::testing`]).
+#![allow(dead_code, unused_imports)] // each test binary uses its own part
 
-#![allow(dead_code)] // each test binary uses part of it
-
-use asynclife_sim::{Report, ScenarioFile};
-use asynclife_tasks::{Tasks, Workload};
+use asynclife_tasks::Tasks;
 use std::path::{Path, PathBuf};
 
-/// A scenario file of this subsystem.
-pub type Scenario = ScenarioFile<Workload>;
+pub use asynclife_sim::testing::{seed_count, violation_names};
+
+/// A scenario file of this subsystem, with its name.
+pub type Scenario = asynclife_sim::testing::Scenario<Tasks>;
 
 /// `scenarios/tasks/` at the workspace root.
 pub fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/tasks")
 }
 
-/// Every scenario file, by file stem, sorted.
-pub fn scenarios() -> Vec<(String, Scenario)> {
+/// Every scenario, sorted by name.
+pub fn scenarios() -> Vec<Scenario> {
     Scenario::read_dir(&scenario_dir())
 }
 
-/// The scenario named `stem`.
-pub fn scenario(stem: &str) -> Scenario {
-    scenarios()
-        .into_iter()
-        .find(|(s, _)| s == stem)
-        .unwrap_or_else(|| panic!("no scenario {stem}"))
-        .1
-}
-
-/// Runs one seed of `scenario` with `variant`, without keeping the trace's events.
-pub fn run_seed(scenario: &Scenario, variant: &str, seed: u64) -> Report {
-    scenario.run::<Tasks>(variant, seed, false)
+/// The scenario `scenarios/tasks/<name>.toml`.
+pub fn scenario(name: &str) -> Scenario {
+    Scenario::read_named(&scenario_dir(), name)
 }
