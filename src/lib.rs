@@ -29,5 +29,10 @@ pub use registry::{register, Registered, Registry};
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The benchmark notes' example (an async function tested under the engine), run as a doctest.
+#[doc = include_str!("../benches/README.md")]
+#[cfg(doctest)]
+pub struct BenchesReadmeDoctests;
 pub mod shrink;
 pub mod zoo;

@@ -10,7 +10,7 @@
 //! CI runs 2,000 inputs of each kind, the same every time (`ASYNCLIFE_FUZZ_SEED`, default 0,
 //! picks others). `ASYNCLIFE_FUZZ_CASES=N` runs N instead:
 //! `ASYNCLIFE_FUZZ_CASES=500000 cargo test --release --test fuzz_readers` is the long run
-//! the README reports (a million inputs in all, half of each kind).
+//! benches/README.md reports (a million inputs in all, half of each kind).
 
 use asynclife::failure::{self, Failure};
 use asynclife::{reference, scenario};

@@ -4,7 +4,7 @@
 //!   deterministic, one row per (variant, concurrent ends);
 //! - [`real_cleanup`]: cleanup latency of pidclean's own cleanup on real child processes,
 //!   on the wall clock, one row per (children kind, concurrent cleanups);
-//! - [`sweep`]: the scenarios whose sweep throughput the README reports;
+//! - [`sweep`]: the scenarios whose sweep throughput `benches/README.md` reports;
 //! - [`stats`]: percentiles and the millisecond figures the tables print.
 //!
 //! Only `real_cleanup` reads a clock (tokio's, through `rt` outside any simulation); the

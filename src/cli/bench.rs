@@ -1,10 +1,11 @@
-//! `asynclife bench cleanup|sweep`: the README's benchmark tables, computed on this machine.
+//! `asynclife bench cleanup|sweep`: the benchmark tables of `benches/README.md`, computed on
+//! this machine.
 //!
 //! `bench cleanup` prints the virtual-time table (exact, the same everywhere), then the
 //! real-process table (pidclean's cleanup of real `sh` children on tokio, this machine's wall
 //! clock; `--no-real` skips it); `bench sweep` measures this machine's wall clock. Engine
-//! throughput against tokio and madsim is a criterion bench and `benches/peers.sh` (see the
-//! README).
+//! throughput against tokio and madsim is a criterion bench and `benches/peers.sh` (see
+//! `benches/README.md`).
 
 use super::Outcome;
 use crate::bench::cleanup::{self, CleanupRow};
