@@ -4,10 +4,12 @@
 
 use crate::defect::Variant;
 use crate::error::{ActionError, ErrorKind};
+use crate::event::ActionEvent;
 use crate::metadata::{ActionInfo, ActionMetadata, ActionStatus};
 use crate::metrics::Notification;
 use crate::options::ActionOptions;
-use crate::tracker::{ActionEvent, ActionKey, ActionRequest, ActionTracker, Running, State};
+use crate::request::{ActionKey, ActionRequest};
+use crate::state::{ActionTracker, Running, State};
 use asynclife_sim::{rt, Instant};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -55,12 +55,15 @@
 //! Module map:
 //! - [`tracker`]: `ActionTracker` - start, cancel, metrics, shutdown; `supervisor`: the task
 //!   of one action (attempts, retries, deadline); `completion`: recording a terminal status;
+//!   `state`: the tracker's shared tables, which those three use; `request`: an action's
+//!   key and start request; `event`: what the tracker tells an observer;
 //! - [`metadata`]: the unified schema and its validation; [`error`]: classification;
 //!   [`options`]: deadline and retry policy; [`metrics`]: counters and notifications;
 //! - [`context`], [`manager`]: conversation contexts and their manager (and sweeper);
 //! - [`workflow`]: the workflow side; [`handlers`]: the seed's action functions;
-//! - [`defect`]: the variants and their catalogue; [`invariants`]: what must hold (a
-//!   numbered list); [`ledger`]: what the workload saw; [`workload`]: the scenario driver.
+//! - [`defect`]: the variants, their catalogue and the invariants' names it cites;
+//!   [`invariants`]: what must hold (a numbered list); [`ledger`]: what the workload saw;
+//!   [`workload`]: the scenario driver.
 //!
 //! Scenarios live in `scenarios/actions/`: four for `fixed` (steady mix, timeout storm,
 //! cancellation during backoff, retention churn) and one shaped for each other variant.
@@ -80,6 +83,7 @@ mod completion;
 pub mod context;
 pub mod defect;
 pub mod error;
+mod event;
 pub mod handlers;
 pub mod invariants;
 pub mod ledger;
@@ -88,6 +92,8 @@ pub mod manager;
 pub mod metadata;
 pub mod metrics;
 pub mod options;
+mod request;
+mod state;
 mod supervisor;
 pub mod tracker;
 mod watched;

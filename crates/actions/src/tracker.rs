@@ -9,144 +9,23 @@ use crate::lock::lock;
 use crate::manager::ContextManager;
 use crate::metadata::{ActionInfo, ActionMetadata, ActionStatus};
 use crate::metrics::{Metrics, Notification};
-use crate::options::ActionOptions;
+use crate::state::{Running, Shared, State};
 use crate::supervisor::{supervise, LiveGuard};
 use crate::watched::Watched;
 use asynclife_sim::rt::{self, fault};
 use asynclife_sim::Instant;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, Notify};
 
+pub use crate::event::{ActionEvent, Observer};
+pub use crate::request::{ActionKey, ActionRequest};
+pub use crate::state::{ActionTracker, LiveTask};
+
 /// The fault point every start passes: an error there refuses the start.
 pub const START_POINT: &str = "actions.start";
-
-/// An action's identity: its session and its name, unique within the session.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ActionKey {
-    /// The session.
-    pub session: String,
-    /// The action's name.
-    pub action: String,
-}
-
-impl ActionKey {
-    /// The key of `action` in `session`.
-    pub fn new(session: impl Into<String>, action: impl Into<String>) -> ActionKey {
-        ActionKey {
-            session: session.into(),
-            action: action.into(),
-        }
-    }
-
-    /// The key of the action `info` describes.
-    pub fn of(info: &ActionInfo) -> ActionKey {
-        ActionKey::new(&info.session, &info.action)
-    }
-}
-
-impl fmt::Display for ActionKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.session, self.action)
-    }
-}
-
-/// What to start: who asks, what, where, and how.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ActionRequest {
-    /// The conversation session the action belongs to.
-    pub session: String,
-    /// The handler starting it (`VoiceSynthesisHandler`).
-    pub handler: String,
-    /// The action's name, unique among the session's running actions.
-    pub action: String,
-    /// Its domain (`voice_synthesis`, `audio`, `timer`).
-    pub domain: String,
-    /// Deadline and retries.
-    pub options: ActionOptions,
-}
-
-impl ActionRequest {
-    /// The key of the requested action.
-    pub fn key(&self) -> ActionKey {
-        ActionKey::new(&self.session, &self.action)
-    }
-}
-
-/// What the tracker tells an observer (monitoring, or a test's ledger), after the fact and
-/// with no lock held.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ActionEvent {
-    /// An action was spawned: its running info.
-    Started(ActionInfo),
-    /// An action reached its terminal status (a refused start included): its final info.
-    Finished(ActionInfo),
-}
-
-/// A callback for [`ActionEvent`]s.
-pub type Observer = Arc<dyn Fn(&ActionEvent) + Send + Sync>;
-
-/// Starts and tracks fire-and-forget actions. Cheap to clone: clones share the tracker.
-///
-/// Invariant: an action is in the running table from its spawn until its one terminal
-/// status is recorded, and whoever removes it from the table (completion, timeout, cancel,
-/// shutdown) records that status; so each action gets exactly one.
-#[derive(Clone)]
-pub struct ActionTracker {
-    pub(crate) shared: Arc<Shared>,
-}
-
-pub(crate) struct Shared {
-    pub(crate) variant: Variant,
-    pub(crate) contexts: ContextManager,
-    pub(crate) observer: Option<Observer>,
-    pub(crate) state: Watched<State>,
-    /// Tasks alive, by key: entered at spawn, left when the task's future is dropped.
-    pub(crate) live: Watched<BTreeMap<ActionKey, LiveTask>>,
-    /// Attempt tasks whose future exists (spawned, not dropped yet); `shutdown` waits for
-    /// none to be left, since an attempt aborted with its action task is dropped at its own
-    /// next turn, after that task.
-    pub(crate) attempts_alive: AtomicUsize,
-    /// Notified when the last attempt alive is dropped.
-    pub(crate) no_attempt_alive: Notify,
-    notifications: Mutex<Option<mpsc::UnboundedReceiver<Notification>>>,
-}
-
-/// A live action task, as the live table holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LiveTask {
-    /// The tracker's id of the task.
-    pub task_id: u64,
-    /// The action's domain.
-    pub domain: String,
-    /// Cancelled and aborted, but not stopped yet: as on tokio, an aborted task's future is
-    /// dropped at its next turn, so it outlives the cancel that the tracker already recorded.
-    pub stopping: bool,
-}
-
-pub(crate) struct State {
-    pub(crate) running: BTreeMap<ActionKey, Running>,
-    pub(crate) metrics: Metrics,
-    pub(crate) notify: Option<mpsc::UnboundedSender<Notification>>,
-    /// Tasks aborted by a cancel that may not have stopped yet: on tokio an abort takes
-    /// effect at the task's next poll. Shutdown waits for them; finished ones are dropped.
-    stopping: Vec<rt::JoinHandle<()>>,
-    next_task_id: u64,
-    closed: bool,
-}
-
-pub(crate) struct Running {
-    pub(crate) info: ActionInfo,
-    pub(crate) options: ActionOptions,
-    pub(crate) handle: Option<rt::JoinHandle<()>>,
-    /// The attempt task running now, aborted with the action's task on a cancel: the
-    /// supervisor's abort takes effect at its next turn, and an attempt spawned just before
-    /// it would otherwise still begin.
-    pub(crate) attempt: Option<rt::AbortHandle>,
-}
 
 impl ActionTracker {
     /// The reference tracker, recording into `contexts`.

@@ -5,8 +5,8 @@
 //! got back (ends, their results, health-probe latencies). Everything else the invariants
 //! need they read from the simulated world itself (the process table and the store).
 
-use crate::cleanup::CleanupReport;
 use crate::keys::SessionId;
+use crate::report::CleanupReport;
 use asynclife_sim::Instant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};

@@ -13,7 +13,8 @@
 //!
 //! # Module map
 //! - [`orchestrator`]: the API (`start_session`, `end_session`, `webhook`, `health`);
-//! - [`cleanup`]: the cleanup procedure and its report;
+//! - [`cleanup`]: the cleanup procedure; `report`, what one cleanup did (re-exported by
+//!   [`cleanup`]);
 //! - [`worker`]: the spawn worker, parent of the agents;
 //! - `tombstone`: the end marker against the end-before-spawn race;
 //! - [`store`]: store calls with bounded retries and their time account;
@@ -50,6 +51,7 @@ pub mod invariants;
 pub mod journal;
 pub mod keys;
 pub mod orchestrator;
+mod report;
 pub mod store;
 mod tombstone;
 mod view;

@@ -24,112 +24,25 @@
 //! 5. The pending map holds at most `max_pending` requests, each until its deadline plus
 //!    one sweep interval at the latest.
 
-use crate::breaker::{Admission, BreakerConfig, BreakerInput, BreakerState, Breakers, Permit};
+use crate::breaker::{Admission, BreakerInput, BreakerState, Breakers, Permit};
 use crate::bus::{lock, Bus};
 use crate::defect::Variant;
+use crate::job::Job;
 use crate::message::{FallbackReason, Message, MessageId, Payload, Scenario, Source};
 use crate::observe::{Event, Observer};
 use crate::pending::{Claim, PendingMap, PendingScenarioRequest};
-use crate::retry::RetryPolicy;
-use crate::worker::{self, Job};
+use crate::state::{Gate, Shared, State};
+use crate::worker;
 use asynclife_sim::rt::{self, JoinHandle};
 use asynclife_sim::Instant;
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 use tokio::sync::mpsc;
+
+pub use crate::config::GeneratorConfig;
+pub use crate::state::GeneratorStats;
 
 /// The generator's name on the bus.
 pub const GENERATOR: &str = "scenario_generator";
-
-/// The generator's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GeneratorConfig {
-    /// Whether RAG is used at all.
-    pub rag_enabled: bool,
-    /// The retrieval agent.
-    pub rag_agent: String,
-    /// How long a requester waits for its scenario (`RAG_REQUEST_TIMEOUT`).
-    pub request_timeout_ms: u64,
-    /// How often the timeout sweep runs.
-    pub sweep_interval_ms: u64,
-    /// Requests that may wait for documents at once; more get the fallback at once.
-    pub max_pending: usize,
-    /// Shortest time to compose a scenario from documents (the language-model call).
-    pub compose_min_ms: u64,
-    /// Longest time to compose a scenario from documents.
-    pub compose_max_ms: u64,
-    /// The breaker of each agent.
-    pub breaker: BreakerConfig,
-    /// Retries of failed sends.
-    pub retry: RetryPolicy,
-}
-
-impl Default for GeneratorConfig {
-    fn default() -> Self {
-        GeneratorConfig {
-            rag_enabled: true,
-            rag_agent: crate::pipeline::PIPELINE.to_string(),
-            request_timeout_ms: 10_000,
-            sweep_interval_ms: 250,
-            max_pending: 64,
-            compose_min_ms: 100,
-            compose_max_ms: 1_500,
-            breaker: BreakerConfig::default(),
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-impl GeneratorConfig {
-    /// The request timeout.
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_millis(self.request_timeout_ms)
-    }
-
-    /// The sweep interval.
-    pub fn sweep_interval(&self) -> Duration {
-        Duration::from_millis(self.sweep_interval_ms)
-    }
-
-    /// Checks the values that cannot be expressed in the types.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.request_timeout_ms == 0 || self.sweep_interval_ms == 0 {
-            return Err("request_timeout_ms and sweep_interval_ms must be at least 1".into());
-        }
-        if self.compose_min_ms > self.compose_max_ms {
-            return Err("compose_min_ms must not exceed compose_max_ms".into());
-        }
-        if self.breaker.failure_threshold == 0 {
-            return Err("breaker.failure_threshold must be at least 1".into());
-        }
-        self.retry.validate()
-    }
-}
-
-/// Counters of a generator.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GeneratorStats {
-    /// Generate requests received.
-    pub accepted: u64,
-    /// Replies built from documents.
-    pub rag_replies: u64,
-    /// Replies with the fallback scenario.
-    pub fallback_replies: u64,
-    /// Responses that came after their request's deadline, dropped.
-    pub late_responses: u64,
-    /// Responses in time for requests already completed (duplicates), dropped.
-    pub stale_responses: u64,
-    /// Requests completed by the timeout sweep.
-    pub timeouts: u64,
-    /// Send attempts retried.
-    pub send_retries: u64,
-    /// Requests the breaker turned away.
-    pub breaker_rejections: u64,
-    /// Requests turned away because the pending map was full.
-    pub pending_full: u64,
-}
 
 /// The pending map, seen from outside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,34 +57,6 @@ pub struct PendingOverview {
 pub struct ScenarioGenerator {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
-}
-
-pub(crate) struct Shared {
-    pub(crate) bus: Bus,
-    pub(crate) config: GeneratorConfig,
-    variant: Variant,
-    observer: Observer,
-    state: Mutex<State>,
-    jobs: mpsc::UnboundedSender<Job>,
-}
-
-pub(crate) struct State {
-    pending: PendingMap,
-    breakers: Breakers,
-    pub(crate) stats: GeneratorStats,
-    /// Tasks of the worker not yet joined.
-    pub(crate) tasks: usize,
-}
-
-/// What a send may do next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Gate {
-    /// Go ahead (or: it was posted).
-    Go,
-    /// The request is already completed: stop quietly.
-    Done,
-    /// The breaker forbids it now: give up.
-    Closed,
 }
 
 impl ScenarioGenerator {

@@ -15,7 +15,9 @@
 //! - [`bus`]: the message bus, its dispatcher and its fault points;
 //! - [`message`]: messages, payloads and scenarios;
 //! - [`generator`] (with the private `worker`): the scenario generator, the reference
-//!   implementation; [`pending`]: its pending map and completion guard;
+//!   implementation; the private `config`, `state` and `job`: its settings (re-exported
+//!   by [`generator`]), the state its handler and worker share, and the worker's jobs;
+//!   [`pending`]: its pending map and completion guard;
 //! - [`breaker`]: the per-agent circuit breaker; [`model`]: its reference state machine;
 //! - [`retry`]: exponential backoff with jitter;
 //! - [`pipeline`]: the `haystack_pipeline` agent of the workload, driven by the fault plan;
@@ -51,15 +53,18 @@
 
 pub mod breaker;
 pub mod bus;
+mod config;
 pub mod defect;
 pub mod generator;
 pub mod invariants;
+mod job;
 pub mod message;
 pub mod model;
 pub mod observe;
 pub mod pending;
 pub mod pipeline;
 pub mod retry;
+mod state;
 mod worker;
 pub mod workload;
 

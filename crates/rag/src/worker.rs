@@ -3,36 +3,15 @@
 //! dispatcher, so none of it can block the bus.
 
 use crate::breaker::Permit;
-use crate::generator::{Gate, Shared};
+use crate::job::Job;
 use crate::message::{FallbackReason, Message, Scenario};
 use crate::pending::Claim;
+use crate::state::{Gate, Shared};
 use asynclife_sim::rt::{self, JoinSet};
 use asynclife_sim::Instant;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// Work the generator's handler hands to the worker.
-pub(crate) enum Job {
-    /// Send a `retrieve_documents` request, retrying failed sends.
-    Send {
-        /// The request.
-        message: Message,
-        /// The breaker permit it holds.
-        permit: Permit,
-    },
-    /// Compose the scenario of a claimed request from its documents, and reply.
-    Compose {
-        /// The request.
-        claim: Claim,
-        /// Its documents.
-        documents: Vec<String>,
-        /// Give up composing (and reply with the fallback) at this instant.
-        compose_by: Option<Instant>,
-    },
-    /// Stop: abort the unfinished tasks and return.
-    Stop,
-}
 
 /// The worker's loop, until [`Job::Stop`].
 pub(crate) async fn run(shared: Arc<Shared>, mut jobs: mpsc::UnboundedReceiver<Job>) {

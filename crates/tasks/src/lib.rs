@@ -10,6 +10,7 @@
 //! # Module map
 //! - [`registry`]: [`RunRegistry`], [`Run`], [`RunStatus`]: runs and their legal transitions;
 //! - [`manager`]: [`TaskManager`]: spawn, cancel, `cancel_all`, `wait_all`, status, shutdown;
+//! - `state`: the manager's shared state, behind its lock, which the wrapper updates;
 //! - `wrapper`: the managed-task wrapper and its done path (a drop guard);
 //! - `monitor`: the periodic monitor that stops at shutdown;
 //! - [`status`]: snapshots and reports; [`config`]: [`ManagerConfig`];
@@ -72,6 +73,7 @@ mod monitor;
 pub mod probe;
 pub mod registry;
 pub mod service;
+mod state;
 pub mod status;
 pub mod workload;
 mod wrapper;

@@ -20,15 +20,16 @@
 
 use crate::config::ManagerConfig;
 use crate::defect::{Defect, Variant};
-use crate::monitor::Monitor;
+use crate::monitor::{Monitor, Monitored};
 use crate::registry::{Run, RunId, RunRegistry, RunStatus};
+use crate::state::{Inner, Shared, Tracked};
 use crate::status::{CancelReport, ShutdownReport, StatusSnapshot, TaskStatus, WaitReport};
 use crate::wrapper::{self, DoneGuard};
 use asynclife_sim::rt::{self, JoinHandle};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Semaphore};
 
@@ -62,45 +63,6 @@ impl fmt::Display for SpawnError {
 }
 
 impl std::error::Error for SpawnError {}
-
-/// The state behind the lock.
-pub(crate) struct Shared {
-    pub(crate) registry: RunRegistry,
-    pub(crate) tracked: BTreeMap<RunId, Tracked>,
-    pub(crate) error_count: u64,
-    pub(crate) accepting: bool,
-    next_seq: u64,
-}
-
-/// A tracked task: its handle, shared so that it can be aborted without the lock.
-pub(crate) struct Tracked {
-    pub(crate) handle: Arc<JoinHandle<()>>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) config: ManagerConfig,
-    pub(crate) variant: Variant,
-    state: Mutex<Shared>,
-    /// The tracking set's size, for waiters.
-    tracked_tx: watch::Sender<usize>,
-    permits: Arc<Semaphore>,
-    monitor: Mutex<Option<Monitor>>,
-}
-
-impl Inner {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Shared> {
-        // A poisoned lock means a panic elsewhere already reported; the data stays usable.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Removes run `id`'s task from tracking and tells the waiters.
-    pub(crate) fn untrack(&self, shared: &mut Shared, id: &RunId) {
-        let handle = shared.tracked.remove(id);
-        self.tracked_tx.send_replace(shared.tracked.len());
-        // The handle's last owner may be here; it goes after the bookkeeping.
-        drop(handle);
-    }
-}
 
 /// Managed background tasks with a run registry. Cheap to clone: clones share one manager.
 ///
@@ -430,5 +392,20 @@ impl TaskManager {
     /// Reads the registry under the manager's lock.
     pub fn with_registry<R>(&self, f: impl FnOnce(&RunRegistry) -> R) -> R {
         f(&self.inner.lock().registry)
+    }
+}
+
+/// The monitor reads the manager through this, so that it does not depend on the manager.
+impl Monitored for TaskManager {
+    fn config(&self) -> &ManagerConfig {
+        TaskManager::config(self)
+    }
+
+    fn is_accepting(&self) -> bool {
+        TaskManager::is_accepting(self)
+    }
+
+    fn status(&self) -> StatusSnapshot {
+        TaskManager::status(self)
     }
 }

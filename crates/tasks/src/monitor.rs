@@ -4,11 +4,23 @@
 //! Invariant: between the stop signal and the monitor's end there is no wait longer than one
 //! poll; shutdown gives it what is left of its bound, then aborts it.
 
+use crate::config::ManagerConfig;
 use crate::defect::{Defect, Variant};
-use crate::manager::TaskManager;
+use crate::status::StatusSnapshot;
 use asynclife_sim::rt::{self, JoinHandle};
 use asynclife_sim::Instant;
 use tokio::sync::watch;
+
+/// What the monitor reads of the manager it reports on. The manager implements it and owns
+/// the running [`Monitor`], so this module depends on the manager's types, not on it.
+pub(crate) trait Monitored: Send + 'static {
+    /// The manager's settings (the monitor's interval).
+    fn config(&self) -> &ManagerConfig;
+    /// Whether the manager accepts tasks: the monitor runs as long as it does.
+    fn is_accepting(&self) -> bool;
+    /// The manager's status, which the monitor reports.
+    fn status(&self) -> StatusSnapshot;
+}
 
 /// The running monitor: its task and its stop signal.
 pub(crate) struct Monitor {
@@ -17,7 +29,7 @@ pub(crate) struct Monitor {
 }
 
 impl Monitor {
-    pub(crate) fn start(manager: TaskManager) -> Monitor {
+    pub(crate) fn start(manager: impl Monitored) -> Monitor {
         let (stop, stop_rx) = watch::channel(false);
         let handle = rt::spawn("task-monitor", run(manager, stop_rx));
         Monitor { handle, stop }
@@ -52,7 +64,7 @@ impl Monitor {
     }
 }
 
-async fn run(manager: TaskManager, mut stop: watch::Receiver<bool>) {
+async fn run(manager: impl Monitored, mut stop: watch::Receiver<bool>) {
     let interval = manager.config().monitor_interval();
     while manager.is_accepting() {
         let status = manager.status();

@@ -11,8 +11,8 @@
 //!    so the task's handle never yields a panic nobody looks at.
 
 use crate::defect::Defect;
-use crate::manager::{Inner, Shared};
 use crate::registry::{RunId, RunStatus};
+use crate::state::{Inner, Shared};
 use asynclife_sim::rt;
 use std::any::Any;
 use std::fmt;

@@ -32,7 +32,8 @@
 //!    dropped (their own count). Critical failures recorded after shutdown began need no
 //!    notification (invariant 4): shutdown ends the notifications.
 //!
-//! Code map: this module holds the names, the [`Probe`], registration and invariant 7;
+//! Code map: this module holds the list of names (defined in [`defect`](crate::defect),
+//! whose catalogue cites them), the [`Probe`], registration and invariant 7;
 //! `lifecycle` holds 1 to 3, `accounting` 4 and 5, `retries` 6.
 
 mod accounting;
@@ -48,22 +49,10 @@ use asynclife_sim::{rt, Instant};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Invariant 1.
-pub const VISIBLE_WHILE_RUNNING: &str = "visible-while-running";
-/// Invariant 2.
-pub const NO_ZOMBIE_ACTIONS: &str = "no-zombie-actions";
-/// Invariant 3.
-pub const ACTIVE_BOUNDED_BY_TASKS: &str = "active-bounded-by-tasks";
-/// Invariant 4.
-pub const FAILURES_CONSERVED: &str = "failures-conserved";
-/// Invariant 5.
-pub const METADATA_VALID: &str = "metadata-valid";
-/// Invariant 6.
-pub const RETRY_POLICY: &str = "retry-policy";
-/// Invariant 7.
-pub const HISTORY_WITHIN_RETENTION: &str = "history-within-retention";
-/// Invariant 8.
-pub const NOTHING_LIVE_AFTER_SHUTDOWN: &str = "nothing-live-after-shutdown";
+pub use crate::defect::{
+    ACTIVE_BOUNDED_BY_TASKS, FAILURES_CONSERVED, HISTORY_WITHIN_RETENTION, METADATA_VALID,
+    NOTHING_LIVE_AFTER_SHUTDOWN, NO_ZOMBIE_ACTIONS, RETRY_POLICY, VISIBLE_WHILE_RUNNING,
+};
 
 /// Every invariant's name, in the numbered order.
 pub const ALL: [&str; 8] = [
