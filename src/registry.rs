@@ -149,8 +149,7 @@ impl<S: Subsystem> Registered for Entry<S> {
     ) -> Result<RealReport, String> {
         let workload: S::Workload =
             serde_json::from_value(workload.clone()).map_err(|e| format!("workload: {e}"))?;
-        subsystem::check_variant::<S>(variant).map_err(|e| e.to_string())?;
-        let variant = variant.to_string();
-        real::run(config, move || S::main(workload, &variant)).map_err(|e| e.to_string())
+        let variant = subsystem::parse_variant::<S>(variant).map_err(|e| e.to_string())?;
+        real::run(config, move || S::main(workload, variant)).map_err(|e| e.to_string())
     }
 }

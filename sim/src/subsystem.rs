@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr;
 
 /// The variant every subsystem has: the correct reference implementation.
 pub const FIXED: &str = "fixed";
@@ -38,13 +39,19 @@ pub trait Subsystem: 'static {
     /// `#[serde(deny_unknown_fields)]` and defaults for every field.
     type Workload: Serialize + DeserializeOwned + Default + Clone + fmt::Debug + 'static;
 
+    /// The variant switch: the harness parses it once (`FromStr`) from a name that
+    /// [`Subsystem::variants`] lists, and [`Subsystem::main`] gets the value. `Display` gives
+    /// the name back. An enum with [`variant_named`] as its `FromStr`, or `String` for a
+    /// subsystem that matches names itself.
+    type Variant: FromStr + fmt::Display + Clone + 'static;
+
     /// Every variant: `fixed` first, then `as-documented`, then each defect.
     fn variants() -> &'static [VariantInfo];
 
     /// The main future of one run: registers the invariants, runs the workload with faults
     /// (the safety phase), heals the faults (`rt::fault::heal`), lets the system settle (the
-    /// liveness phase), and returns. `variant` is one of [`Subsystem::variants`].
-    fn main(workload: Self::Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>>;
+    /// liveness phase), and returns.
+    fn main(workload: Self::Workload, variant: Self::Variant) -> Pin<Box<dyn Future<Output = ()>>>;
 
     /// Checks what the workload's types cannot say (probabilities within 0..=1, ranges in
     /// order, counts and timeouts that let the scenario test something), when a scenario file
@@ -105,11 +112,56 @@ impl std::error::Error for UnknownVariant {}
 
 /// Checks that `variant` is one of `S`'s.
 pub fn check_variant<S: Subsystem>(variant: &str) -> Result<(), UnknownVariant> {
-    if S::variants().iter().any(|v| v.name == variant) {
-        Ok(())
-    } else {
-        Err(UnknownVariant::new(S::NAME, variant, S::variants()))
+    parse_variant::<S>(variant).map(drop)
+}
+
+/// `S`'s variant named `name`: one that [`Subsystem::variants`] lists and
+/// [`Subsystem::Variant`] parses (a name only one of them knows is refused too).
+pub fn parse_variant<S: Subsystem>(name: &str) -> Result<S::Variant, UnknownVariant> {
+    let unknown = || UnknownVariant::new(S::NAME, name, S::variants());
+    if !S::variants().iter().any(|v| v.name == name) {
+        return Err(unknown());
     }
+    name.parse().map_err(|_| unknown())
+}
+
+/// A `FromStr` for a variant enum: the value of `all` whose `Display` is `name`, or the
+/// error that lists the names of `catalogue`.
+///
+/// ```
+/// use asynclife_sim::subsystem::{variant_named, UnknownVariant, VariantInfo, FIXED};
+/// use std::{fmt, str::FromStr};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// enum Variant { Fixed, LoseWork }
+/// static CATALOGUE: &[VariantInfo] = &[
+///     VariantInfo { name: FIXED, seed_ref: "", summary: "as written", caught_by: "" },
+///     VariantInfo { name: "lose-work", seed_ref: "", summary: "drops a job", caught_by: "lost" },
+/// ];
+/// impl fmt::Display for Variant {
+///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+///         f.write_str(match self { Variant::Fixed => FIXED, Variant::LoseWork => "lose-work" })
+///     }
+/// }
+/// impl FromStr for Variant {
+///     type Err = UnknownVariant;
+///     fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
+///         variant_named("mine", name, &[Variant::Fixed, Variant::LoseWork], CATALOGUE)
+///     }
+/// }
+/// assert_eq!("lose-work".parse(), Ok(Variant::LoseWork));
+/// assert!("lose".parse::<Variant>().unwrap_err().to_string().contains("fixed, lose-work"));
+/// ```
+pub fn variant_named<V: Copy + fmt::Display>(
+    subsystem: &'static str,
+    name: &str,
+    all: &[V],
+    catalogue: &[VariantInfo],
+) -> Result<V, UnknownVariant> {
+    all.iter()
+        .copied()
+        .find(|v| v.to_string() == name)
+        .ok_or_else(|| UnknownVariant::new(subsystem, name, catalogue))
 }
 
 /// Runs one seed of a subsystem's workload under the engine (PCT over the seed's measured
@@ -122,11 +174,10 @@ pub fn run<S: Subsystem>(
     workload: &S::Workload,
     variant: &str,
 ) -> Result<Report, UnknownVariant> {
-    check_variant::<S>(variant)?;
+    let variant = parse_variant::<S>(variant)?;
     let run = |config: SimConfig| {
-        let workload = workload.clone();
-        let variant = variant.to_string();
-        Sim::new(config).run(move || S::main(workload, &variant))
+        let (workload, variant) = (workload.clone(), variant.clone());
+        Sim::new(config).run(move || S::main(workload, variant))
     };
     Ok(run_pct_measured(&run, config))
 }

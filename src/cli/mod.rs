@@ -9,8 +9,9 @@
 //! # impl Subsystem for MyService {
 //! #     const NAME: &'static str = "mine";
 //! #     type Workload = ();
+//! #     type Variant = String;
 //! #     fn variants() -> &'static [VariantInfo] { &[] }
-//! #     fn main(_: (), _: &str) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+//! #     fn main(_: (), _: String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
 //! #         Box::pin(async {})
 //! #     }
 //! # }

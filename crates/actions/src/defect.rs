@@ -2,7 +2,7 @@
 //! (`as-documented`), and each defect of seed 000, chosen at run time; and their catalogue,
 //! with the names of the invariants it cites.
 
-use asynclife_sim::subsystem::{VariantInfo, AS_DOCUMENTED, FIXED};
+use asynclife_sim::subsystem::{variant_named, VariantInfo, AS_DOCUMENTED, FIXED};
 use std::fmt;
 use std::str::FromStr;
 
@@ -94,10 +94,7 @@ impl FromStr for Variant {
     type Err = UnknownVariant;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Variant::ALL
-            .into_iter()
-            .find(|v| v.name() == s)
-            .ok_or_else(|| UnknownVariant::new("actions", s, VARIANTS))
+        variant_named("actions", s, &Variant::ALL, VARIANTS)
     }
 }
 

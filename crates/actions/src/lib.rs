@@ -122,16 +122,13 @@ impl Subsystem for Actions {
     const NAME: &'static str = "actions";
 
     type Workload = Workload;
+    type Variant = Variant;
 
     fn variants() -> &'static [VariantInfo] {
         VARIANTS
     }
 
-    fn main(workload: Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>> {
-        // The harness checks the name against `variants()` first.
-        let variant: Variant = variant
-            .parse()
-            .unwrap_or_else(|e| panic!("the harness passed an unchecked variant: {e}"));
+    fn main(workload: Workload, variant: Variant) -> Pin<Box<dyn Future<Output = ()>>> {
         Box::pin(workload::run(workload, variant))
     }
 

@@ -4,7 +4,7 @@
 //! A variant is a set of [`Defect`]s; the reference code asks `variant.has(Defect::X)` at the
 //! one place where that defect lives, and that branch cites its seed section.
 
-use asynclife_sim::subsystem::VariantInfo;
+use asynclife_sim::subsystem::{variant_named, VariantInfo};
 use std::fmt;
 use std::str::FromStr;
 
@@ -112,10 +112,7 @@ impl FromStr for Variant {
     type Err = UnknownVariant;
 
     fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
-        Variant::ALL
-            .into_iter()
-            .find(|v| v.name() == name)
-            .ok_or_else(|| UnknownVariant::new("pidclean", name, CATALOGUE))
+        variant_named("pidclean", name, &Variant::ALL, CATALOGUE)
     }
 }
 

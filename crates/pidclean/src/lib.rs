@@ -78,15 +78,13 @@ pub struct PidClean;
 impl Subsystem for PidClean {
     const NAME: &'static str = "pidclean";
     type Workload = Workload;
+    type Variant = Variant;
 
     fn variants() -> &'static [VariantInfo] {
         CATALOGUE
     }
 
-    fn main(workload: Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>> {
-        let variant: Variant = variant
-            .parse()
-            .unwrap_or_else(|e| panic!("the harness checks variant names: {e}"));
+    fn main(workload: Workload, variant: Variant) -> Pin<Box<dyn Future<Output = ()>>> {
         Box::pin(async move {
             run_workload(workload, variant).await;
         })

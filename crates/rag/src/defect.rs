@@ -4,7 +4,7 @@
 //! Each defect is one commented branch in the reference code that cites its seed section;
 //! search for `Variant::<Name>` to find it.
 
-use asynclife_sim::subsystem::{VariantInfo, AS_DOCUMENTED, FIXED};
+use asynclife_sim::subsystem::{variant_named, VariantInfo, AS_DOCUMENTED, FIXED};
 use std::fmt;
 use std::str::FromStr;
 
@@ -105,9 +105,10 @@ impl Variant {
         &ALL
     }
 
-    /// Whether this is `other`: reads as `variant.is(Variant::NoBreaker)` at a defect branch.
-    pub fn is(self, other: Variant) -> bool {
-        self == other
+    /// Whether this run takes the branch of `defect` (each variant has at most one): reads
+    /// as `variant.has(Variant::NoBreaker)` at a defect branch, as in the other subsystems.
+    pub fn has(self, defect: Variant) -> bool {
+        self == defect
     }
 
     /// The catalogue entry.
@@ -137,10 +138,7 @@ impl FromStr for Variant {
     type Err = UnknownVariant;
 
     fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
-        ALL.iter()
-            .copied()
-            .find(|v| v.name() == name)
-            .ok_or_else(|| UnknownVariant::new("rag", name, VARIANTS))
+        variant_named("rag", name, &ALL, VARIANTS)
     }
 }
 

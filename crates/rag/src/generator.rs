@@ -168,7 +168,7 @@ impl Shared {
             let fallback = Scenario::fallback(query, FallbackReason::RagNotRequested);
             return self.reply_now(message, fallback);
         }
-        if self.variant.is(Variant::BlockingWait) {
+        if self.variant.has(Variant::BlockingWait) {
             // seed 004 #1: the handler from before the fix waited for the documents on the
             // bus thread.
             drop(st);
@@ -237,7 +237,7 @@ impl Shared {
     fn reply_now(&self, message: &Message, scenario: Scenario) -> Option<Payload> {
         self.count_reply(&mut self.lock(), &scenario);
         let payload = Payload::Scenario(scenario);
-        if self.variant.is(Variant::DoubleResponse) {
+        if self.variant.has(Variant::DoubleResponse) {
             // seed 004 #2: `_handle_generate_scenario()` called `send_response()` AND
             // returned the data, so the framework sent the returned data as a second reply.
             self.bus.reply(GENERATOR, message, payload.clone());
@@ -265,13 +265,13 @@ impl Shared {
         };
         // seed 004 #3: before the fix, responses were processed without looking at the
         // deadline; the fix drops a response that comes after it ("late response disposal").
-        if now > deadline && !self.variant.is(Variant::LateResponseProcessed) {
+        if now > deadline && !self.variant.has(Variant::LateResponseProcessed) {
             st.stats.late_responses += 1;
             drop(st);
             rt::event(format!("{GENERATOR}: late response for {id} dropped"));
             return;
         }
-        let (claim, compose_by) = if self.variant.is(Variant::AsDocumented) {
+        let (claim, compose_by) = if self.variant.has(Variant::AsDocumented) {
             // seed 004 "After": `req = self.pending_scenarios.get(...)`, then
             // `_complete_scenario_with_rag(req, documents)`: the request is read, not claimed,
             // and stays pending while the scenario is composed, so the sweep can expire and
@@ -314,7 +314,7 @@ impl Shared {
     fn admit(&self, st: &mut State, now: Instant) -> Admission {
         let agent = self.config.rag_agent.as_str();
         let open = matches!(st.breakers.state(agent), BreakerState::Open { .. });
-        if open && self.variant.is(Variant::BreakerStuckOpen) {
+        if open && self.variant.has(Variant::BreakerStuckOpen) {
             // seed 004 #5: "automatically resets after 60 seconds", but the gate only looks
             // at the open flag and turns the request away without asking the breaker, which
             // therefore never gets to let a probe through: once open, it stays open.
@@ -334,7 +334,7 @@ impl Shared {
         // seed 004 #5: before the fix there was no circuit breaker: every request went to
         // the agent, however often it had just failed. (The breaker is still asked and told,
         // for the record, so that the invariants know when it would have said no.)
-        !self.variant.is(Variant::NoBreaker)
+        !self.variant.has(Variant::NoBreaker)
     }
 
     /// Feeds the agent's breaker, and reports the input.
@@ -391,7 +391,7 @@ impl Shared {
         let fallback = Scenario::fallback(&claim.request().query, reason);
         if reason == FallbackReason::TimedOut {
             st.stats.timeouts += 1;
-            if self.variant.is(Variant::NoExpiryCleanup) {
+            if self.variant.has(Variant::NoExpiryCleanup) {
                 // seed 004 "Memory Leak Prevention": before the fix, a request that timed
                 // out was answered, but its entry was never deleted: the map only grows.
                 self.reply(&mut st, &claim.into_request(), fallback);

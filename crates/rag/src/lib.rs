@@ -87,15 +87,13 @@ pub struct Rag;
 impl Subsystem for Rag {
     const NAME: &'static str = "rag";
     type Workload = Workload;
+    type Variant = Variant;
 
     fn variants() -> &'static [VariantInfo] {
         defect::VARIANTS
     }
 
-    fn main(workload: Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>> {
-        let variant: Variant = variant
-            .parse()
-            .unwrap_or_else(|e| panic!("the harness checks variants first: {e}"));
+    fn main(workload: Workload, variant: Variant) -> Pin<Box<dyn Future<Output = ()>>> {
         Box::pin(workload::run(workload, variant))
     }
 

@@ -95,15 +95,13 @@ pub struct Tasks;
 impl Subsystem for Tasks {
     const NAME: &'static str = "tasks";
     type Workload = Workload;
+    type Variant = Variant;
 
     fn variants() -> &'static [VariantInfo] {
         defect::CATALOGUE
     }
 
-    fn main(workload: Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>> {
-        let variant: Variant = variant
-            .parse()
-            .unwrap_or_else(|e| panic!("the harness checks variant names first: {e}"));
+    fn main(workload: Workload, variant: Variant) -> Pin<Box<dyn Future<Output = ()>>> {
         Box::pin(workload::drive(workload, variant))
     }
 

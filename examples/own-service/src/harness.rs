@@ -5,10 +5,12 @@
 use crate::dispatcher::{Bug, Config, Delivery, Dispatcher, Endpoint};
 use asynclife_sim::check;
 use asynclife_sim::rt;
-use asynclife_sim::subsystem::{Subsystem, VariantInfo, FIXED};
+use asynclife_sim::subsystem::{variant_named, Subsystem, UnknownVariant, VariantInfo, FIXED};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +19,34 @@ pub const SETTLED: &str = "every-delivery-settled";
 
 /// The planted bug's variant name.
 pub const LOSE_IN_FLIGHT: &str = "lose-in-flight";
+
+/// Which dispatcher a run drives: as written, or with the planted bug. The harness parses it
+/// once from the scenario file's `variant` (or `--variant`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// The dispatcher as written.
+    Fixed,
+    /// With [`Bug::LoseInFlightOnShutdown`].
+    LoseInFlight,
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Variant::Fixed => FIXED,
+            Variant::LoseInFlight => LOSE_IN_FLIGHT,
+        })
+    }
+}
+
+impl FromStr for Variant {
+    type Err = UnknownVariant;
+
+    fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
+        let all = [Variant::Fixed, Variant::LoseInFlight];
+        variant_named(Webhooks::NAME, name, &all, &VARIANTS)
+    }
+}
 
 /// One run's shape, as a scenario file's `[workload]` gives it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -98,13 +128,14 @@ static VARIANTS: [VariantInfo; 2] = [
 impl Subsystem for Webhooks {
     const NAME: &'static str = "webhooks";
     type Workload = Workload;
+    type Variant = Variant;
 
     fn variants() -> &'static [VariantInfo] {
         &VARIANTS
     }
 
-    fn main(workload: Workload, variant: &str) -> Pin<Box<dyn Future<Output = ()>>> {
-        let bug = (variant == LOSE_IN_FLIGHT).then_some(Bug::LoseInFlightOnShutdown);
+    fn main(workload: Workload, variant: Variant) -> Pin<Box<dyn Future<Output = ()>>> {
+        let bug = (variant == Variant::LoseInFlight).then_some(Bug::LoseInFlightOnShutdown);
         Box::pin(run(workload, bug))
     }
 
