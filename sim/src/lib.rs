@@ -50,6 +50,7 @@ mod config;
 pub mod env;
 pub mod explore;
 pub mod fault;
+mod outside_rng;
 #[cfg(feature = "real")]
 pub mod real;
 mod report;

@@ -57,4 +57,4 @@ pub(crate) use children::{
     signal, spawn, state, table as process_table, try_wait, wait, wait_connected,
 };
 pub(crate) use invariants::register as register_invariant;
-pub(crate) use redis::RedisStore;
+pub(crate) use redis::{RedisFailure, RedisStore};

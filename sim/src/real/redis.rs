@@ -6,11 +6,11 @@
 //!    scaled time (`PTTL`), so the code under test sees the same TTLs as with the in-memory
 //!    store at the same time scale.
 //! 2. `WRONGTYPE` is the store's refusal ([`KvError::WrongType`]), as in the simulated store;
-//!    every other failure is [`Error::Backend`], never retried as an injected fault would be.
+//!    every other failure is [`RedisFailure::Backend`], never retried as an injected fault
+//!    would be.
 //! 3. The connection manager belongs to the tokio runtime that made it: it is made lazily,
 //!    inside the run, and forgotten with this store when the run ends.
 
-use crate::rt::kv::Error;
 use crate::scaled_clock as clock;
 use crate::time::Instant;
 use crate::world::{KvError, KvStore, Ttl};
@@ -19,6 +19,21 @@ use redis::{Client, Cmd, FromRedisValue, RedisError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::Duration;
+
+/// Why a Redis call failed: the store's own refusal, or the server's failure. `rt::kv` hands
+/// it to its callers as its `Error` (real mode knows nothing of the facade).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RedisFailure {
+    /// The store refused the command (WRONGTYPE), as the simulated store would.
+    Store(KvError),
+    /// The server failed the command (it is down, it answered an error).
+    Backend {
+        /// The command and its key.
+        command: String,
+        /// The client's error.
+        message: String,
+    },
+}
 
 /// How long a snapshot for `inspect`, the reachability check when a run starts, and each
 /// connection attempt of the run's connection manager wait to connect.
@@ -37,13 +52,13 @@ pub(crate) struct RedisStore {
 }
 
 /// A Redis error as `rt::kv` reports it (invariant 2).
-fn error(command: &str, key: &str, e: &RedisError) -> Error {
+fn error(command: &str, key: &str, e: &RedisError) -> RedisFailure {
     if e.code() == Some("WRONGTYPE") {
-        return Error::Store(KvError::WrongType {
+        return RedisFailure::Store(KvError::WrongType {
             key: key.to_owned(),
         });
     }
-    Error::Backend {
+    RedisFailure::Backend {
         command: format!("{command} {key}"),
         message: e.to_string(),
     }
@@ -98,7 +113,11 @@ impl RedisStore {
     }
 
     /// The connection manager, made on first use (invariant 3).
-    async fn connection(&self, command: &str, key: &str) -> Result<ConnectionManager, Error> {
+    async fn connection(
+        &self,
+        command: &str,
+        key: &str,
+    ) -> Result<ConnectionManager, RedisFailure> {
         let existing = self
             .manager
             .lock()
@@ -126,7 +145,7 @@ impl RedisStore {
         cmd: Cmd,
         command: &str,
         key: &str,
-    ) -> Result<T, Error> {
+    ) -> Result<T, RedisFailure> {
         let mut connection = self.connection(command, key).await?;
         cmd.query_async(&mut connection)
             .await
@@ -134,7 +153,7 @@ impl RedisStore {
     }
 
     /// GET.
-    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, Error> {
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, RedisFailure> {
         self.query(redis::cmd("GET").arg(key).clone(), "GET", key)
             .await
     }
@@ -145,7 +164,7 @@ impl RedisStore {
         key: &str,
         value: &str,
         ex: Option<Duration>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), RedisFailure> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(key).arg(value);
         if let Some(ttl) = ex {
@@ -155,13 +174,13 @@ impl RedisStore {
     }
 
     /// DEL.
-    pub(crate) async fn del(&self, keys: &[&str]) -> Result<usize, Error> {
+    pub(crate) async fn del(&self, keys: &[&str]) -> Result<usize, RedisFailure> {
         self.query(redis::cmd("DEL").arg(keys).clone(), "DEL", &keys.join(" "))
             .await
     }
 
     /// EXISTS.
-    pub(crate) async fn exists(&self, key: &str) -> Result<bool, Error> {
+    pub(crate) async fn exists(&self, key: &str) -> Result<bool, RedisFailure> {
         let count: u64 = self
             .query(redis::cmd("EXISTS").arg(key).clone(), "EXISTS", key)
             .await?;
@@ -169,14 +188,14 @@ impl RedisStore {
     }
 
     /// EXPIRE, as `PEXPIRE`.
-    pub(crate) async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, Error> {
+    pub(crate) async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, RedisFailure> {
         let cmd = redis::cmd("PEXPIRE").arg(key).arg(real_millis(ttl)).clone();
         let set: u64 = self.query(cmd, "EXPIRE", key).await?;
         Ok(set == 1)
     }
 
     /// TTL, as `PTTL`.
-    pub(crate) async fn ttl(&self, key: &str) -> Result<Ttl, Error> {
+    pub(crate) async fn ttl(&self, key: &str) -> Result<Ttl, RedisFailure> {
         let pttl: i64 = self
             .query(redis::cmd("PTTL").arg(key).clone(), "TTL", key)
             .await?;
@@ -184,7 +203,11 @@ impl RedisStore {
     }
 
     /// HSET.
-    pub(crate) async fn hset(&self, key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
+    pub(crate) async fn hset(
+        &self,
+        key: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<usize, RedisFailure> {
         let mut cmd = redis::cmd("HSET");
         cmd.arg(key);
         for (field, value) in fields {
@@ -194,25 +217,32 @@ impl RedisStore {
     }
 
     /// HGET.
-    pub(crate) async fn hget(&self, key: &str, field: &str) -> Result<Option<String>, Error> {
+    pub(crate) async fn hget(
+        &self,
+        key: &str,
+        field: &str,
+    ) -> Result<Option<String>, RedisFailure> {
         let cmd = redis::cmd("HGET").arg(key).arg(field).clone();
         self.query(cmd, "HGET", key).await
     }
 
     /// HGETALL.
-    pub(crate) async fn hgetall(&self, key: &str) -> Result<BTreeMap<String, String>, Error> {
+    pub(crate) async fn hgetall(
+        &self,
+        key: &str,
+    ) -> Result<BTreeMap<String, String>, RedisFailure> {
         self.query(redis::cmd("HGETALL").arg(key).clone(), "HGETALL", key)
             .await
     }
 
     /// HDEL.
-    pub(crate) async fn hdel(&self, key: &str, fields: &[&str]) -> Result<usize, Error> {
+    pub(crate) async fn hdel(&self, key: &str, fields: &[&str]) -> Result<usize, RedisFailure> {
         let cmd = redis::cmd("HDEL").arg(key).arg(fields).clone();
         self.query(cmd, "HDEL", key).await
     }
 
     /// The keys starting with `prefix`, sorted: `SCAN MATCH prefix*` to the end.
-    pub(crate) async fn keys(&self, prefix: &str) -> Result<Vec<String>, Error> {
+    pub(crate) async fn keys(&self, prefix: &str) -> Result<Vec<String>, RedisFailure> {
         let pattern = prefix_pattern(prefix);
         let mut found = BTreeSet::new();
         let mut cursor = 0u64;

@@ -45,7 +45,7 @@ impl RealRun {
         let previous_scale = clock::scale();
         clock::set_scale(config.time_scale);
         invariants::begin();
-        crate::rt::random::reseed_real(config.seed);
+        crate::outside_rng::reseed(config.seed);
         let was_subreaper = children::set_subreaper(true);
         Ok(RealRun {
             store,

@@ -51,6 +51,16 @@ impl From<InjectedError> for Error {
     }
 }
 
+#[cfg(feature = "real")]
+impl From<real::RedisFailure> for Error {
+    fn from(failure: real::RedisFailure) -> Error {
+        match failure {
+            real::RedisFailure::Store(e) => Error::Store(e),
+            real::RedisFailure::Backend { command, message } => Error::Backend { command, message },
+        }
+    }
+}
+
 impl From<KvError> for Error {
     fn from(e: KvError) -> Error {
         Error::Store(e)
@@ -98,7 +108,7 @@ async fn call<R>(
 pub async fn get(key: &str) -> Result<Option<String>, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.get(key).await;
+        return Ok(redis.get(key).await?);
     }
     Ok(call("GET", key, |kv, now| kv.get(key, now)).await??)
 }
@@ -107,7 +117,7 @@ pub async fn get(key: &str) -> Result<Option<String>, Error> {
 pub async fn set(key: &str, value: &str, ex: Option<Duration>) -> Result<(), Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.set(key, value, ex).await;
+        return Ok(redis.set(key, value, ex).await?);
     }
     call("SET", key, |kv, now| kv.set(key, value, ex, now)).await
 }
@@ -116,7 +126,7 @@ pub async fn set(key: &str, value: &str, ex: Option<Duration>) -> Result<(), Err
 pub async fn del(keys: &[&str]) -> Result<usize, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.del(keys).await;
+        return Ok(redis.del(keys).await?);
     }
     let label = keys.join(" ");
     call("DEL", &label, |kv, now| kv.del(keys, now)).await
@@ -126,7 +136,7 @@ pub async fn del(keys: &[&str]) -> Result<usize, Error> {
 pub async fn exists(key: &str) -> Result<bool, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.exists(key).await;
+        return Ok(redis.exists(key).await?);
     }
     call("EXISTS", key, |kv, now| kv.exists(key, now)).await
 }
@@ -135,7 +145,7 @@ pub async fn exists(key: &str) -> Result<bool, Error> {
 pub async fn expire(key: &str, ttl: Duration) -> Result<bool, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.expire(key, ttl).await;
+        return Ok(redis.expire(key, ttl).await?);
     }
     call("EXPIRE", key, |kv, now| kv.expire(key, ttl, now)).await
 }
@@ -144,7 +154,7 @@ pub async fn expire(key: &str, ttl: Duration) -> Result<bool, Error> {
 pub async fn ttl(key: &str) -> Result<Ttl, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.ttl(key).await;
+        return Ok(redis.ttl(key).await?);
     }
     call("TTL", key, |kv, now| kv.ttl(key, now)).await
 }
@@ -153,7 +163,7 @@ pub async fn ttl(key: &str) -> Result<Ttl, Error> {
 pub async fn hset(key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.hset(key, fields).await;
+        return Ok(redis.hset(key, fields).await?);
     }
     Ok(call("HSET", key, |kv, now| kv.hset(key, fields, now)).await??)
 }
@@ -162,7 +172,7 @@ pub async fn hset(key: &str, fields: &[(&str, &str)]) -> Result<usize, Error> {
 pub async fn hget(key: &str, field: &str) -> Result<Option<String>, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.hget(key, field).await;
+        return Ok(redis.hget(key, field).await?);
     }
     Ok(call("HGET", key, |kv, now| kv.hget(key, field, now)).await??)
 }
@@ -171,7 +181,7 @@ pub async fn hget(key: &str, field: &str) -> Result<Option<String>, Error> {
 pub async fn hgetall(key: &str) -> Result<BTreeMap<String, String>, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.hgetall(key).await;
+        return Ok(redis.hgetall(key).await?);
     }
     Ok(call("HGETALL", key, |kv, now| kv.hgetall(key, now)).await??)
 }
@@ -180,7 +190,7 @@ pub async fn hgetall(key: &str) -> Result<BTreeMap<String, String>, Error> {
 pub async fn hdel(key: &str, fields: &[&str]) -> Result<usize, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.hdel(key, fields).await;
+        return Ok(redis.hdel(key, fields).await?);
     }
     Ok(call("HDEL", key, |kv, now| kv.hdel(key, fields, now)).await??)
 }
@@ -189,7 +199,7 @@ pub async fn hdel(key: &str, fields: &[&str]) -> Result<usize, Error> {
 pub async fn keys(prefix: &str) -> Result<Vec<String>, Error> {
     #[cfg(feature = "real")]
     if let Some(redis) = redis() {
-        return redis.keys(prefix).await;
+        return Ok(redis.keys(prefix).await?);
     }
     call("KEYS", prefix, |kv, now| kv.keys_with_prefix(prefix, now)).await
 }

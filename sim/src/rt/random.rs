@@ -5,28 +5,18 @@
 //! once per thread from a fixed value, and again by each real run from its seed, so a real
 //! run's workload draws depend on its seed alone.
 
+use crate::outside_rng;
 use crate::runtime::context;
 use rand::distr::uniform::{SampleRange, SampleUniform};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::cell::RefCell;
-
-thread_local! {
-    static REAL_RNG: RefCell<ChaCha8Rng> = RefCell::new(ChaCha8Rng::seed_from_u64(0x5eed));
-}
-
-/// Reseeds this thread's generator for real mode: a real run starts its draws afresh.
-#[cfg(feature = "real")]
-pub(crate) fn reseed_real(seed: u64) {
-    REAL_RNG.with(|rng| *rng.borrow_mut() = ChaCha8Rng::seed_from_u64(seed));
-}
 
 fn with_rng<R>(f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
     let mut f = Some(f);
     let take = |f: &mut Option<_>| f.take().expect("called once");
     match context::with_current(|kernel| kernel.with_workload_rng(take(&mut f))) {
         Some(drawn) => drawn,
-        None => REAL_RNG.with(|rng| take(&mut f)(&mut rng.borrow_mut())),
+        None => outside_rng::with(take(&mut f)),
     }
 }
 
@@ -40,7 +30,7 @@ pub fn select_start(branches: usize) -> usize {
     }
     match context::with_current(|k| k.with_select_rng(|rng| rng.random_range(0..branches))) {
         Some(start) => start,
-        None => REAL_RNG.with(|rng| rng.borrow_mut().random_range(0..branches)),
+        None => outside_rng::with(|rng| rng.random_range(0..branches)),
     }
 }
 
