@@ -60,6 +60,31 @@ fn no_crate_has_an_import_circle_but_the_known_one() {
 }
 
 #[test]
+fn real_mode_and_the_kernel_import_nothing_from_the_facade() {
+    let graph = import_graph(&read_modules(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/src"),
+    ));
+    let upward: Vec<String> = graph
+        .iter()
+        .filter(|(m, _)| m.starts_with("real") || m.starts_with("runtime"))
+        .flat_map(|(m, edges)| {
+            edges
+                .iter()
+                .filter(|t| *t == "rt" || t.starts_with("rt::"))
+                .map(move |t| format!("{m} -> {t}"))
+        })
+        .collect();
+    assert!(
+        upward.is_empty(),
+        "imports of `rt` from below it: {upward:?}"
+    );
+    assert!(
+        graph["rt::kv"].contains("real"),
+        "the check sees rt's use of real mode"
+    );
+}
+
+#[test]
 fn a_planted_circle_is_found_through_use_trees_super_and_re_exports() {
     let modules = BTreeMap::from([
         (
@@ -138,16 +163,24 @@ fn collect_rs(dir: &Path, into: &mut Vec<PathBuf>) {
 
 /// The cycles of the module graph, each sorted, in order.
 fn circles(modules: &BTreeMap<String, String>) -> Vec<Vec<String>> {
+    let graph = import_graph(modules);
+    let borrowed: BTreeMap<&str, BTreeSet<String>> =
+        graph.iter().map(|(m, e)| (m.as_str(), e.clone())).collect();
+    strongly_connected(&borrowed)
+}
+
+/// Each module's imports of modules that are not its ancestors.
+fn import_graph(modules: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
     let cleaned: BTreeMap<&str, String> = modules
         .iter()
         .map(|(m, src)| (m.as_str(), without_test_modules(&strip(src))))
         .collect();
     let names: BTreeSet<&str> = cleaned.keys().copied().collect();
     let re_exports = root_re_exports(cleaned.get("").map_or("", String::as_str), &names);
-    let mut graph: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (&module, source) in &cleaned {
         let here: Vec<&str> = module.split("::").filter(|p| !p.is_empty()).collect();
-        let edges = graph.entry(module).or_default();
+        let edges = graph.entry(module.to_string()).or_default();
         for path in paths(source) {
             let Some(target) = resolve(&here, &path, &names, &re_exports) else {
                 continue;
@@ -159,7 +192,7 @@ fn circles(modules: &BTreeMap<String, String>) -> Vec<Vec<String>> {
             }
         }
     }
-    strongly_connected(&graph)
+    graph
 }
 
 /// `src` without comments, and with string and char literals emptied.
