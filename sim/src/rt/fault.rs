@@ -92,12 +92,9 @@ pub fn heal() {
 
 /// Whether faults have been healed (always true outside a simulation).
 pub fn is_healed() -> bool {
-    context::try_current().is_none_or(|k| k.with_state(|st| st.faults.healed))
+    context::try_current().is_none_or(|k| k.with_state(|st| st.is_healed()))
 }
 
 fn abort_current_task() {
-    let kernel = context::current();
-    if let Some(task) = kernel.with_state(|st| st.current) {
-        kernel.abort(task);
-    }
+    context::current().abort_current();
 }

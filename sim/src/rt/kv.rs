@@ -8,7 +8,6 @@ use super::fault::{point, InjectedError};
 use crate::real::{self, RedisStore};
 use crate::runtime::context;
 use crate::time::Instant;
-use crate::trace::EventKind;
 use crate::world::{KvError, KvStore, Ttl};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -91,17 +90,7 @@ async fn call<R>(
     }
     point(&format!("kv.{}", command.to_ascii_lowercase())).await?;
     let kernel = context::current();
-    Ok(kernel.with_state(|st| {
-        let (now, task) = (st.now, st.current);
-        st.recorder.push(
-            now,
-            task,
-            EventKind::Kv {
-                command: format!("{command} {key}"),
-            },
-        );
-        run(&mut st.world.kv, now)
-    }))
+    Ok(kernel.with_state(|st| st.kv_command(format!("{command} {key}"), run)))
 }
 
 /// GET.
@@ -213,7 +202,7 @@ pub async fn keys(prefix: &str) -> Result<Vec<String>, Error> {
 /// Outside a simulation, if the Redis server does not answer.
 pub fn inspect<R>(f: impl FnOnce(&KvStore, Instant) -> R) -> R {
     match context::try_current() {
-        Some(kernel) => kernel.with_state(|st| f(&st.world.kv, st.now)),
+        Some(kernel) => kernel.with_state(|st| st.inspect_kv(f)),
         None => outside_simulation!("rt::kv::inspect", real::store::inspect(f)),
     }
 }

@@ -75,10 +75,7 @@ pub fn invariant(invariant: impl Invariant) {
         "invariant name '{name}' is taken by a built-in detector"
     );
     match context::try_current() {
-        Some(kernel) => {
-            kernel.with_state(|st| st.invariants.push((Box::new(invariant), false)));
-            kernel.has_invariants.set(true);
-        }
+        Some(kernel) => kernel.add_invariant(Box::new(invariant)),
         #[cfg(feature = "real")]
         None => crate::real::register_invariant(Box::new(invariant)),
         // Without real mode there is no run outside a simulation to check it at.

@@ -7,12 +7,10 @@
 use crate::real;
 use crate::runtime::context;
 use crate::time::Instant;
-use crate::trace::EventKind;
 use crate::world::{
     ExitStatus, Pid, ProcessError, ProcessSpec, ProcessState, ProcessTable, Signal,
 };
 use std::future::poll_fn;
-use std::task::Poll;
 
 /// Starts a process; it connects, exits or crashes as its spec says, in virtual time (in
 /// scaled real time outside a simulation).
@@ -23,22 +21,7 @@ pub fn spawn(spec: ProcessSpec) -> Pid {
     let Some(kernel) = context::try_current() else {
         return outside_simulation!("rt::process::spawn", real::spawn(spec));
     };
-    kernel.with_state(|st| {
-        st.sync_world();
-        let now = st.now;
-        let name = spec.name.clone();
-        let pid = st.world.processes.spawn(spec, now);
-        let task = st.current;
-        st.recorder.push(
-            now,
-            task,
-            EventKind::Process {
-                pid: pid.0,
-                change: format!("spawn '{name}'"),
-            },
-        );
-        pid
-    })
+    kernel.with_state(|st| st.spawn_process(spec))
 }
 
 /// Sends a signal. `Err(NoSuchProcess)` for an unknown or reaped PID, as kill(2) gives ESRCH.
@@ -46,19 +29,7 @@ pub fn signal(pid: Pid, signal: Signal) -> Result<(), ProcessError> {
     let Some(kernel) = context::try_current() else {
         return outside_simulation!("rt::process::signal", real::signal(pid, signal));
     };
-    kernel.with_state(|st| {
-        let now = st.now;
-        let task = st.current;
-        st.recorder.push(
-            now,
-            task,
-            EventKind::Process {
-                pid: pid.0,
-                change: format!("{signal}"),
-            },
-        );
-        st.change_process(pid, |table| table.signal(pid, signal, now))
-    })
+    kernel.with_state(|st| st.signal_process(pid, signal))
 }
 
 /// Reaps the process if it has exited: `Ok(Some(status))` once, then `Err(NoSuchProcess)`.
@@ -66,10 +37,7 @@ pub fn try_wait(pid: Pid) -> Result<Option<ExitStatus>, ProcessError> {
     let Some(kernel) = context::try_current() else {
         return outside_simulation!("rt::process::try_wait", real::try_wait(pid));
     };
-    kernel.with_state(|st| {
-        let now = st.now;
-        st.change_process(pid, |table| table.try_wait(pid, now))
-    })
+    kernel.with_state(|st| st.try_wait_process(pid))
 }
 
 /// The process's state now (`None` for a PID never spawned).
@@ -77,10 +45,7 @@ pub fn state(pid: Pid) -> Option<ProcessState> {
     let Some(kernel) = context::try_current() else {
         return outside_simulation!("rt::process::state", real::state(pid));
     };
-    kernel.with_state(|st| {
-        st.sync_world();
-        st.world.processes.state(pid)
-    })
+    kernel.with_state(|st| st.process_state(pid))
 }
 
 /// Waits until the process exits, then reaps it and returns how it exited.
@@ -88,21 +53,7 @@ pub async fn wait(pid: Pid) -> Result<ExitStatus, ProcessError> {
     if !context::in_simulation() {
         return outside_simulation!("rt::process::wait", real::wait(pid).await);
     }
-    poll_fn(|cx| {
-        let kernel = context::current();
-        kernel.with_state(|st| {
-            let now = st.now;
-            match st.change_process(pid, |table| table.try_wait(pid, now)) {
-                Ok(Some(status)) => Poll::Ready(Ok(status)),
-                Ok(None) => {
-                    st.world.add_waiter(pid, cx.waker());
-                    Poll::Pending
-                }
-                Err(e) => Poll::Ready(Err(e)),
-            }
-        })
-    })
-    .await
+    poll_fn(|cx| context::current().with_state(|st| st.poll_process_exit(pid, cx.waker()))).await
 }
 
 /// Waits until the process has connected (`Ok(true)`) or exited without connecting
@@ -114,24 +65,8 @@ pub async fn wait_connected(pid: Pid) -> Result<bool, ProcessError> {
             real::wait_connected(pid).await
         );
     }
-    poll_fn(|cx| {
-        let kernel = context::current();
-        kernel.with_state(|st| {
-            st.sync_world();
-            match st.world.processes.state(pid) {
-                Some(ProcessState::Connected) => Poll::Ready(Ok(true)),
-                Some(ProcessState::Starting) => {
-                    st.world.add_waiter(pid, cx.waker());
-                    Poll::Pending
-                }
-                Some(ProcessState::Exited(_)) => Poll::Ready(Ok(false)),
-                Some(ProcessState::Reaped(_)) | None => {
-                    Poll::Ready(Err(ProcessError::NoSuchProcess(pid)))
-                }
-            }
-        })
-    })
-    .await
+    poll_fn(|cx| context::current().with_state(|st| st.poll_process_connected(pid, cx.waker())))
+        .await
 }
 
 /// Reads the process table (for invariants and reports), as it is now. Outside a
@@ -141,8 +76,5 @@ pub fn inspect<R>(f: impl FnOnce(&ProcessTable, Instant) -> R) -> R {
         let table = outside_simulation!("rt::process::inspect", real::process_table());
         return f(&table, crate::scaled_clock::now());
     };
-    kernel.with_state(|st| {
-        st.sync_world();
-        f(&st.world.processes, st.now)
-    })
+    kernel.with_state(|st| st.inspect_processes(f))
 }

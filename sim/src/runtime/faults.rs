@@ -53,6 +53,11 @@ impl State {
         decision
     }
 
+    /// Whether faults are off for the rest of the run.
+    pub(crate) fn is_healed(&self) -> bool {
+        self.faults.healed
+    }
+
     pub(crate) fn heal(&mut self) {
         if !self.faults.healed {
             self.faults.healed = true;

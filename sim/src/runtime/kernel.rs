@@ -378,6 +378,19 @@ impl Kernel {
             .push(now, task, EventKind::Blocked { duration_ns });
     }
 
+    /// Aborts the task being polled (a `crash` fault at its point), if there is one.
+    pub(crate) fn abort_current(&self) {
+        if let Some(task) = self.with_state(|st| st.current) {
+            self.abort(task);
+        }
+    }
+
+    /// Registers an invariant, checked after every step from now on.
+    pub(crate) fn add_invariant(&self, invariant: Box<dyn Invariant>) {
+        self.with_state(|st| st.invariants.push((invariant, false)));
+        self.has_invariants.set(true);
+    }
+
     /// Requests a task's abort, as tokio does: the task is scheduled, and instead of being
     /// polled its future is dropped; only then does its handle yield a cancellation. So an
     /// `abort` called under a lock the task's drop path takes cannot deadlock, and a handle

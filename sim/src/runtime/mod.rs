@@ -18,6 +18,7 @@ mod waker;
 mod wall;
 mod word_list;
 mod world;
+mod world_calls;
 
 pub use join::JoinError;
 pub use policy::{Policy, Schedule, DEFAULT_PCT_HORIZON};
