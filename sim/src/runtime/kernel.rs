@@ -4,7 +4,8 @@
 //! Invariants:
 //! 1. The state is never borrowed while a task's future is polled or dropped: both may call
 //!    back into the kernel (spawn, timers, a dropped handle reporting a lost panic). Nor is it
-//!    borrowed twice: other code that runs under a borrow runs with it lent (`state_cell.rs`).
+//!    borrowed twice: other code that runs under a borrow runs with it lent (`speedups/`'s
+//!    `StateCell`).
 //! 2. Task ids are the spawn order; they are never reused within a run.
 //! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
 
@@ -14,11 +15,10 @@ use super::join_sets::JoinSets;
 use super::policy::Scheduler;
 use super::run_queue::RunQueue;
 use super::spare::Spare;
-use super::state_cell::StateCell;
+use super::speedups::{push_in_place, StateCell, WordList};
 use super::timers::{TimerEntry, TimerKey, Timers};
 use super::waker::{self, run_tag};
 use super::wall::WallWatch;
-use super::word_list::WordList;
 use super::world::WorldState;
 use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};
@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 use std::time::Duration;
 
-pub(crate) use super::task_future::TaskFuture;
+pub(crate) use super::speedups::TaskFuture;
 
 /// Independent random streams of one seed, so that one consumer drawing more or less never
 /// shifts another's draws (a replayed schedule leaves the workload's draws unchanged).
@@ -460,20 +460,6 @@ impl Kernel {
     pub(crate) fn with_select_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
         f(&mut self.state.borrow_mut().select_rng)
     }
-}
-
-/// Appends `make()` to `list`, built in the list's memory.
-///
-/// `Vec::push` of a struct with fields of mixed widths builds it on the stack first (its
-/// value must outlive the call that grows the buffer) and copies it in with wide loads of
-/// narrow stores, which stalls the store forwarding (5.7% of the cleanup storm went there, in
-/// `spawn`). Reserving first leaves no call between building the value and writing it.
-#[inline(always)]
-fn push_in_place<T>(list: &mut Vec<T>, make: impl FnOnce() -> T) {
-    list.reserve(1);
-    list.spare_capacity_mut()[0].write(make());
-    // SAFETY: the element at the old length was just written, within the capacity.
-    unsafe { list.set_len(list.len() + 1) };
 }
 
 impl State {

@@ -11,15 +11,14 @@ mod policy;
 mod run_queue;
 mod sim;
 mod spare;
-mod state_cell;
-mod task_future;
+pub(crate) mod speedups;
 pub(crate) mod timers;
 mod waker;
 mod wall;
-mod word_list;
 mod world;
 mod world_calls;
 
 pub use join::JoinError;
 pub use policy::{Policy, Schedule, DEFAULT_PCT_HORIZON};
 pub use sim::Sim;
+pub use speedups::PLAIN_ENGINE;

@@ -1,4 +1,5 @@
-//! The buffers a finished run leaves to the next run on the same thread.
+//! The buffers a finished run leaves to the next run on the same thread (through
+//! `speedups::kept`, which on the plain side keeps nothing).
 //!
 //! A sweep runs thousands of seeds per thread, each growing a task table, a run queue, timer
 //! heaps and wake lists from empty. Handing the (emptied) buffers of one run to the next skips
@@ -8,9 +9,9 @@
 use super::join::JoinState;
 use super::kernel::TaskSlot;
 use super::run_queue::RunQueue;
+use super::speedups::kept;
 use super::timers::Timers;
 use crate::trace::TaskId;
-use std::cell::Cell;
 
 pub(crate) struct Spare {
     /// Tasks and trace events of the last run: the next run's trace starts with room for a
@@ -25,14 +26,10 @@ pub(crate) struct Spare {
     pub(crate) waker_refs: Vec<u32>,
 }
 
-thread_local! {
-    static SPARE: Cell<Option<Spare>> = const { Cell::new(None) };
-}
-
 impl Spare {
     /// The buffers the last run on this thread left, or new ones.
     pub(crate) fn take() -> Spare {
-        SPARE.take().unwrap_or_else(|| Spare {
+        kept::take().unwrap_or_else(|| Spare {
             last_tasks: 64,
             last_events: 1024,
             tasks: Vec::with_capacity(64),
@@ -54,6 +51,6 @@ impl Spare {
         self.timers.reset();
         self.woken.clear();
         self.waker_refs.clear();
-        SPARE.set(Some(self));
+        kept::keep(self);
     }
 }

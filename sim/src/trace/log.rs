@@ -9,17 +9,16 @@
 //! faults, processes, user events), and those of a task whose id does not fit the word, keep
 //! their task and [`EventKind`] in a side table.
 //!
-//! A dropped log leaves its buffer to the next log made on the same thread: a sweep makes and
-//! drops one per seed, and a buffer of kilobytes freed at every seed makes the allocator
-//! consolidate its free lists each time.
+//! A dropped log leaves its buffer to the next log made on the same thread (through the
+//! engine's `speedups::kept`): a sweep makes and drops one per seed, and a buffer of kilobytes
+//! freed at every seed makes the allocator consolidate its free lists each time.
 
 use super::event::{Event, EventKind, TaskId};
+use crate::runtime::speedups::kept;
 use crate::time::Instant;
-use std::cell::Cell;
 
-thread_local! {
-    static SPARE_BUFFER: Cell<Vec<u32>> = const { Cell::new(Vec::new()) };
-}
+/// The emptied word buffer of a dropped log, for the next log on the thread.
+struct SpareWords(Vec<u32>);
 
 // A word is `operand << CODE_BITS | code`. For the codes of events without a payload the
 // operand is the task's id (`NO_TASK` for none); for `WIDE` it is an index into the side
@@ -51,7 +50,7 @@ pub(crate) struct EventLog {
 impl EventLog {
     /// An empty log with room for about `events` events.
     pub(crate) fn with_capacity(events: usize) -> EventLog {
-        let mut words = SPARE_BUFFER.try_with(Cell::take).unwrap_or_default();
+        let mut words = kept::take::<SpareWords>().map_or_else(Vec::new, |spare| spare.0);
         // Room for a time record every fourth event, about what the engine's runs write.
         words.reserve(events + events / 4 * 3);
         EventLog {
@@ -147,15 +146,12 @@ impl Drop for EventLog {
             return;
         }
         words.clear();
-        // Keep the larger of the two buffers; during thread teardown, just free it.
-        let _ = SPARE_BUFFER.try_with(|spare| {
-            let kept = spare.take();
-            spare.set(if kept.capacity() >= words.capacity() {
-                kept
-            } else {
-                words
-            });
-        });
+        // Keep the larger of the two buffers.
+        let larger = match kept::take::<SpareWords>() {
+            Some(spare) if spare.0.capacity() >= words.capacity() => spare.0,
+            _ => words,
+        };
+        kept::keep(SpareWords(larger));
     }
 }
 

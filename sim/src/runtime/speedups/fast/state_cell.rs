@@ -1,6 +1,7 @@
-//! The cell that holds the kernel's state: exclusive borrows, with foreign code fenced off.
+//! The cell that holds the kernel's state: exclusive borrows, with foreign code fenced off;
+//! unchecked in release builds.
 //!
-//! A `RefCell` checked and counted every borrow, several a step. Two kinds of code can reach
+//! A `RefCell` (the plain side's) checked and counted every borrow, several a step. Two kinds of code can reach
 //! the state, and this cell treats them apart:
 //! - The kernel's own code never borrows the state while it holds it (invariant 1 of
 //!   `kernel.rs`). Debug builds, and so every test, check this as the `RefCell` did.
@@ -12,6 +13,7 @@
 //! So at most one guard exists at a time, and the references a guard hands out are tied to it
 //! by the borrow checker: never two `&mut State` at once.
 
+use super::super::reached_while_lent;
 use std::cell::{Cell, UnsafeCell};
 use std::ops::{Deref, DerefMut};
 
@@ -77,15 +79,6 @@ impl<T> StateCell<T> {
     }
 }
 
-#[cold]
-#[inline(never)]
-fn reached_while_lent() -> ! {
-    panic!(
-        "the simulation was reached from a waker or an inspection closure while the engine was \
-         using its state; wakers and `inspect` closures must not call into `rt`"
-    )
-}
-
 impl<T> Deref for StateGuard<'_, T> {
     type Target = T;
 
@@ -109,32 +102,5 @@ impl<T> DerefMut for StateGuard<'_, T> {
 impl<T> Drop for StateGuard<'_, T> {
     fn drop(&mut self) {
         self.cell.borrowed.set(false);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_borrow_while_lent_panics_and_the_flag_comes_back_after_a_panic() {
-        let cell = StateCell::new(1);
-        let guard = cell.borrow_mut();
-        let inner = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            cell.lend(|| drop(cell.borrow_mut()));
-        }));
-        assert!(inner.is_err(), "a borrow while lent panics");
-        drop(guard);
-        *cell.borrow_mut() += 1;
-        assert_eq!(cell.into_inner(), 2);
-    }
-
-    #[test]
-    #[cfg(debug_assertions)]
-    #[should_panic(expected = "already borrowed")]
-    fn a_nested_borrow_panics_in_debug_builds() {
-        let cell = StateCell::new(0);
-        let _outer = cell.borrow_mut();
-        let _inner = cell.borrow_mut();
     }
 }
