@@ -4,7 +4,7 @@
 //! subsystem, its variant and workload) and a [`Check`](crate::Check)'s (it names the test,
 //! and embeds the trace, since only the test itself can run its closure again).
 
-use super::files;
+use super::files::{self, WriteError};
 use super::origin::TestOrigin;
 use crate::check::Violation;
 use crate::config::{ConfigError, SimConfig};
@@ -14,6 +14,7 @@ use crate::runtime::{Policy, Schedule};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// The version of the failure-file format and of the engine that wrote it.
@@ -58,27 +59,79 @@ pub struct Failure {
     pub trace: Option<Trace>,
 }
 
-/// A failure file that cannot be read, or whose settings cannot run: the file and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FailureFileError {
-    /// The file.
-    pub path: PathBuf,
-    /// The line, when the JSON itself is wrong.
-    pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
+/// A failure file that cannot be read, or whose settings cannot run: the file and why. Its
+/// text is whole (the underlying error's text included); [`source`](std::error::Error::source)
+/// gives the underlying error itself.
+#[derive(Debug)]
+pub enum FailureFileError {
+    /// The file cannot be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The JSON is not a failure file (its line is the error's).
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        source: serde_json::Error,
+    },
+    /// The file's engine settings cannot run (`sim.FIELD`).
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// The setting and what is wrong with it.
+        source: ConfigError,
+    },
 }
 
-impl fmt::Display for FailureFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+impl FailureFileError {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        match self {
+            FailureFileError::Io { path, .. }
+            | FailureFileError::Parse { path, .. }
+            | FailureFileError::Config { path, .. } => path,
+        }
+    }
+
+    /// The line, when the JSON itself is wrong.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            FailureFileError::Parse { source, .. } => Some(source.line()),
+            FailureFileError::Io { .. } | FailureFileError::Config { .. } => None,
         }
     }
 }
 
-impl std::error::Error for FailureFileError {}
+impl fmt::Display for FailureFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path().display();
+        match self {
+            FailureFileError::Io { source, .. } => {
+                write!(f, "{path}: cannot read the file: {source}")
+            }
+            FailureFileError::Parse { source, .. } => {
+                write!(f, "{path}:{}: not a failure file: {source}", source.line())
+            }
+            FailureFileError::Config { source, .. } => {
+                write!(f, "{path}: sim.{}: {}", source.field, source.message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for FailureFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FailureFileError::Io { source, .. } => Some(source),
+            FailureFileError::Parse { source, .. } => Some(source),
+            FailureFileError::Config { source, .. } => Some(source),
+        }
+    }
+}
 
 impl Failure {
     /// A failing run that `config` produced: its seed, the concrete fault plan it drew, its
@@ -135,28 +188,26 @@ impl Failure {
     /// Reads a failure file and checks that its settings can run (the same checks as a
     /// scenario file's), so that an edited file is refused with its field named, not run.
     pub fn read(path: &Path) -> Result<Failure, FailureFileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FailureFileError {
+        let text = std::fs::read_to_string(path).map_err(|source| FailureFileError::Io {
             path: path.to_path_buf(),
-            line: None,
-            message: format!("cannot read the file: {e}"),
+            source,
         })?;
         Failure::parse(path, &text)
     }
 
     /// [`Failure::read`] of text already read; `path` is for the messages.
     pub fn parse(path: &Path, text: &str) -> Result<Failure, FailureFileError> {
-        let error = |line, message: String| FailureFileError {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
-        let failure: Failure = serde_json::from_str(text)
-            .map_err(|e| error(Some(e.line()), format!("not a failure file: {e}")))?;
+        let failure: Failure =
+            serde_json::from_str(text).map_err(|source| FailureFileError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })?;
         failure
             .replay_config()
             .validate()
-            .map_err(|ConfigError { field, message }| {
-                error(None, format!("sim.{field}: {message}"))
+            .map_err(|source| FailureFileError::Config {
+                path: path.to_path_buf(),
+                source,
             })?;
         Ok(failure)
     }
@@ -164,7 +215,7 @@ impl Failure {
     /// Writes the file under `dir` as `NAME[-VARIANT]-seedN.json`, atomically (a temporary
     /// file renamed into place: a kill leaves the old file or the new one, never half of
     /// one); returns its path.
-    pub fn write(&self, dir: &Path) -> Result<PathBuf, String> {
+    pub fn write(&self, dir: &Path) -> Result<PathBuf, WriteError> {
         let variant = self
             .variant
             .as_ref()

@@ -2,20 +2,69 @@
 //! atomic writes.
 
 use crate::env::ASYNCLIFE_FAILURES_DIR;
-use std::io::Write;
+use std::fmt;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+/// A file the tool could not write: the folder or the file, and the I/O error. Its text is
+/// whole (the I/O error's own text included); [`source`](std::error::Error::source) gives the
+/// I/O error itself.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The folder could not be created.
+    CreateDir {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file (its temporary, its flush, or its rename into place) could not be written.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::CreateDir { dir, source } => {
+                write!(
+                    f,
+                    "{}: cannot create the directory: {source}",
+                    dir.display()
+                )
+            }
+            WriteError::Write { path, source } => {
+                write!(f, "{}: cannot write the file: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WriteError::CreateDir { source, .. } | WriteError::Write { source, .. } => Some(source),
+        }
+    }
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, flushed to disk and
 /// renamed into place: whoever reads `path`, or kills the writer, sees the old file or the
 /// new one whole. Creates the folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: cannot create the directory: {e}", dir.display()))?;
-    let write = || -> std::io::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    let write = || -> io::Result<()> {
         let mut builder = tempfile::Builder::new();
         // As `std::fs::write` would make it (a temporary file is private by default).
         #[cfg(unix)]
@@ -26,7 +75,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         file.persist(path).map_err(|e| e.error)?;
         Ok(())
     };
-    write().map_err(|e| format!("{}: cannot write the file: {e}", path.display()))
+    write().map_err(|source| WriteError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// `name` as a file name: letters, digits, `-`, `_` and `.` kept, anything else `_` (a test
@@ -102,6 +154,8 @@ mod tests {
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, b"x").unwrap();
         let err = write_atomically(&blocker.join("f.json"), b"x").unwrap_err();
+        assert!(matches!(err, WriteError::CreateDir { ref dir, .. } if *dir == blocker));
+        let err = err.to_string();
         assert!(err.contains("cannot create the directory"), "{err}");
     }
 }

@@ -1,5 +1,6 @@
 //! `Found`: what a failing check reports, as a value and as the text its panic prints.
 
+use super::files::WriteError;
 use super::origin::TestOrigin;
 use crate::report::Report;
 use crate::runtime::Policy;
@@ -22,7 +23,7 @@ pub struct Found {
     /// What shrinking achieved, when it ran.
     pub shrunk: Option<ShrinkSummary>,
     /// The failure file, or why it could not be written.
-    pub file: Result<PathBuf, String>,
+    pub file: Result<PathBuf, WriteError>,
     /// The test it ran in.
     pub origin: TestOrigin,
     /// Set when the run was a replay of a failure file.

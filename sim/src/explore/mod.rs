@@ -20,7 +20,7 @@ mod warned;
 pub use check::{check_pct, check_random, replay, Check, Passed, DEFAULT_SEEDS};
 pub use determinism::{compare_runs, run_twice};
 pub use failure::{format_hash, Failure, FailureFileError, HARNESS_VERSION};
-pub use files::{failures_dir, write_atomically};
+pub use files::{failures_dir, write_atomically, WriteError};
 pub use found::{Found, Replayed, ShrinkSummary};
 pub use origin::TestOrigin;
 pub use pct_horizon::{measure_pct_horizon, run_pct_measured};
