@@ -71,6 +71,8 @@ pub use config::{millis, ConfigError, SimConfig, SimSection, DEFAULT_MAX_EVENTS}
 pub use explore::{check_pct, check_random, replay, run_pct_measured, Check};
 pub use report::{Report, Stats, Verdict};
 pub use runtime::{JoinError, Policy, Schedule, Sim, DEFAULT_PCT_HORIZON, PLAIN_ENGINE};
-pub use scenario_file::{scenario_paths, seeds_problem, ExpectTable, ScenarioFile};
+pub use scenario_file::{
+    scenario_paths, seeds_problem, ExpectTable, ScenarioFile, ScenarioFileError,
+};
 pub use time::Instant;
 pub use trace::Trace;

@@ -1,29 +1,32 @@
-//! A scenario file read with the subsystem's own workload type: what a subsystem crate's tests
-//! read from `scenarios/<subsystem>/`.
-//!
-//! The harness's loader (the root crate's `scenario` module) reads the same format, checks it
-//! against the registry and names the file, line and field of any mistake; a subsystem crate
-//! cannot depend on it, so its tests read the files with this instead.
+//! The scenario-file format, generic over the workload: what a subsystem crate's tests read
+//! from `scenarios/<subsystem>/` with its own workload type, and what the harness's loader
+//! (the root crate's `scenario` module) reads before it checks the file against the registry
+//! and names the file, line and field of any mistake. One schema, one set of defaults.
 
 use crate::fault::FaultPlan;
-use crate::subsystem::{run, Subsystem};
+use crate::subsystem::{run, Subsystem, FIXED};
 use crate::{Report, SimConfig, SimSection};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::fmt;
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
-/// One scenario file.
+/// One scenario file. `subsystem` and `variant` keep where the file wrote them (byte offsets
+/// into the text it was read from with `toml::from_str` or [`ScenarioFile::read`]), so that
+/// a loader can name their line.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile<W> {
-    /// The subsystem it drives.
-    pub subsystem: String,
+    /// The subsystem it drives: [`ScenarioFile::subsystem`].
+    subsystem: Spanned<String>,
     /// One line of what it exercises.
     pub description: String,
-    /// The variant it runs by default.
-    #[serde(default = "fixed")]
-    pub variant: String,
+    /// The variant it runs by default, when the file names one: [`ScenarioFile::variant`].
+    #[serde(default)]
+    variant: Option<Spanned<String>>,
     /// The number of seeds of a default sweep, if the file says.
     #[serde(default)]
     pub seeds: Option<u64>,
@@ -59,18 +62,85 @@ pub struct ExpectTable {
     pub also: Vec<String>,
 }
 
-fn fixed() -> String {
-    "fixed".into()
+/// A scenario file [`ScenarioFile::read`] refuses: the file and why. Its text is whole (the
+/// underlying error's text included); [`source`](std::error::Error::source) gives the
+/// underlying error itself.
+#[derive(Debug)]
+pub enum ScenarioFileError {
+    /// The file cannot be read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file is not a scenario file (not TOML, a field unknown, missing or mistyped).
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        source: toml::de::Error,
+    },
+    /// `seeds` is 0 ([`seeds_problem`]).
+    Seeds {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+}
+
+impl ScenarioFileError {
+    /// The file.
+    pub fn path(&self) -> &Path {
+        match self {
+            ScenarioFileError::Io { path, .. }
+            | ScenarioFileError::Parse { path, .. }
+            | ScenarioFileError::Seeds { path, .. } => path,
+        }
+    }
+}
+
+impl fmt::Display for ScenarioFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path().display();
+        match self {
+            ScenarioFileError::Io { source, .. } => write!(f, "{path}: {source}"),
+            ScenarioFileError::Parse { source, .. } => write!(f, "{path}: {source}"),
+            ScenarioFileError::Seeds { problem, .. } => {
+                write!(f, "{path}: field `seeds`: {problem}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScenarioFileError::Io { source, .. } => Some(source),
+            ScenarioFileError::Parse { source, .. } => Some(source),
+            ScenarioFileError::Seeds { .. } => None,
+        }
+    }
 }
 
 impl<W: DeserializeOwned + Default> ScenarioFile<W> {
     /// Reads one file; the error names it (and the field, for a value out of range).
-    pub fn read(path: &Path) -> Result<ScenarioFile<W>, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<ScenarioFile<W>, ScenarioFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let file: ScenarioFile<W> =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            toml::from_str(&text).map_err(|source| ScenarioFileError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if let Some(problem) = seeds_problem(file.seeds) {
-            return Err(format!("{}: field `seeds`: {problem}", path.display()));
+            return Err(ScenarioFileError::Seeds {
+                path: path.to_path_buf(),
+                problem,
+            });
         }
         Ok(file)
     }
@@ -115,6 +185,27 @@ pub fn scenario_paths(dir: &Path) -> Vec<PathBuf> {
 }
 
 impl<W> ScenarioFile<W> {
+    /// The subsystem it drives.
+    pub fn subsystem(&self) -> &str {
+        self.subsystem.get_ref()
+    }
+
+    /// Where the file names its subsystem: a byte range of the text it was read from.
+    pub fn subsystem_span(&self) -> Range<usize> {
+        self.subsystem.span()
+    }
+
+    /// The variant it runs by default: the one it names, else [`FIXED`].
+    pub fn variant(&self) -> &str {
+        self.variant.as_ref().map_or(FIXED, |v| v.get_ref())
+    }
+
+    /// Where the file names its variant (a byte range of the text it was read from), when it
+    /// names one.
+    pub fn variant_span(&self) -> Option<Range<usize>> {
+        self.variant.as_ref().map(Spanned::span)
+    }
+
     /// The engine configuration of one seed, as the harness builds it.
     pub fn config(&self, seed: u64) -> SimConfig {
         self.sim.config(seed, &self.faults)
@@ -164,11 +255,29 @@ mod tests {
     fn zero_seeds_is_refused_naming_the_file_and_the_field() {
         let path = write("zero.toml", 0);
         let error = ScenarioFile::<toml::Table>::read(&path).expect_err("0 seeds is refused");
+        assert!(matches!(error, ScenarioFileError::Seeds { .. }), "{error}");
+        assert_eq!(error.path(), path);
+        let error = error.to_string();
         assert!(error.starts_with(&path.display().to_string()), "{error}");
         assert!(error.contains("`seeds`"), "{error}");
         let path = write("one.toml", 1);
         let file = ScenarioFile::<toml::Table>::read(&path).expect("1 seed is fine");
         assert_eq!(file.seed_range(100), 0..1);
+        assert_eq!(file.subsystem(), "tasks");
+        assert_eq!(file.variant(), FIXED, "the default variant");
+        assert_eq!(file.variant_span(), None);
         let _ = std::fs::remove_dir_all(path.parent().expect("the file's directory"));
+    }
+
+    #[test]
+    fn subsystem_and_variant_keep_where_the_file_names_them() {
+        let text = "subsystem = \"tasks\"\ndescription = \"d\"\nvariant = \"no-cleanup\"\n\
+                    [expect]\nfails = \"leak\"\n";
+        let file: ScenarioFile<toml::Table> = toml::from_str(text).expect("a scenario file");
+        assert_eq!(file.subsystem(), "tasks");
+        assert_eq!(&text[file.subsystem_span()], "\"tasks\"");
+        assert_eq!(file.variant(), "no-cleanup");
+        let span = file.variant_span().expect("the file names a variant");
+        assert_eq!(&text[span], "\"no-cleanup\"");
     }
 }

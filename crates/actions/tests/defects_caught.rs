@@ -15,7 +15,7 @@ fn every_variant_but_fixed_has_a_scenario_expecting_its_invariant() {
     for info in VARIANTS.iter().filter(|v| v.name != FIXED) {
         let made_for_it: Vec<_> = scenarios
             .iter()
-            .filter(|s| s.file.variant == info.name)
+            .filter(|s| s.file.variant() == info.name)
             .collect();
         assert!(!made_for_it.is_empty(), "no scenario for {}", info.name);
         for s in made_for_it {
@@ -36,7 +36,7 @@ fn every_defect_and_as_documented_is_caught_within_a_hundred_seeds() {
         let expected = variant.info().caught_by;
         for s in scenarios
             .iter()
-            .filter(|s| s.file.variant == variant.name())
+            .filter(|s| s.file.variant() == variant.name())
         {
             let caught = s.first_seed_caught(variant.name(), expected, 0..SEEDS);
             assert!(

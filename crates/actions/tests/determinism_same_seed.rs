@@ -8,8 +8,8 @@ use asynclife_actions::Variant;
 fn the_same_seed_gives_the_same_trace_hash() {
     for scenario in common::scenarios() {
         for seed in [0, 1, 42] {
-            let a = scenario.run_traced(&scenario.file.variant, seed);
-            let b = scenario.run_traced(&scenario.file.variant, seed);
+            let a = scenario.run_traced(scenario.file.variant(), seed);
+            let b = scenario.run_traced(scenario.file.variant(), seed);
             assert_eq!(
                 a.trace_hash(),
                 b.trace_hash(),

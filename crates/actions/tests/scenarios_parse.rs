@@ -12,10 +12,10 @@ fn every_scenario_file_parses_into_the_workload() {
     assert!(scenarios.len() >= 4, "at least the four base scenarios");
     for scenario in scenarios {
         let (file, path) = (&scenario.file, common::scenario_dir().join(&scenario.name));
-        assert_eq!(file.subsystem, "actions", "{}", path.display());
+        assert_eq!(file.subsystem(), "actions", "{}", path.display());
         assert!(!file.description.is_empty(), "{}", path.display());
         let variant: Variant = file
-            .variant
+            .variant()
             .parse()
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         file.faults
@@ -26,7 +26,7 @@ fn every_scenario_file_parses_into_the_workload() {
             .retry
             .validate()
             .unwrap_or_else(|e| panic!("{}: workload.options.retry.{e}", path.display()));
-        if file.variant == FIXED {
+        if file.variant() == FIXED {
             assert_eq!(
                 file.expect.verdict.as_deref(),
                 Some("pass"),

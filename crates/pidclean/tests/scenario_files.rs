@@ -12,10 +12,10 @@ fn every_scenario_file_parses_and_is_valid() {
     assert!(scenarios.len() >= 6, "scenarios: {}", scenarios.len());
     for scenario in scenarios {
         let file = format!("{}.toml", scenario.name);
-        assert_eq!(scenario.subsystem, PidClean::NAME, "{file}");
+        assert_eq!(scenario.subsystem(), PidClean::NAME, "{file}");
         assert!(!scenario.description.is_empty(), "{file}: no description");
         let variant: Variant = scenario
-            .variant
+            .variant()
             .parse()
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         if let Err(e) = scenario.workload.validate() {

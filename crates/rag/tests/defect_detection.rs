@@ -30,10 +30,11 @@ fn every_defect_scenario_fails_with_its_expected_invariant_only() {
         // As the harness's sweep: the first seed with a violation must have only the
         // expected one.
         let first = seeds
-            .map(|seed| (seed, scenario.run(&scenario.variant, seed)))
+            .map(|seed| (seed, scenario.run(scenario.variant(), seed)))
             .find(|(_, report)| !report.violations.is_empty());
-        let (seed, report) = first
-            .unwrap_or_else(|| panic!("{name}: {} not caught in {SEEDS} seeds", scenario.variant));
+        let (seed, report) = first.unwrap_or_else(|| {
+            panic!("{name}: {} not caught in {SEEDS} seeds", scenario.variant())
+        });
         let others: Vec<String> = report
             .violations
             .iter()
@@ -59,7 +60,7 @@ fn every_defect_scenario_fails_with_its_expected_invariant_only() {
 fn every_defect_is_caught_on_some_fixed_scenario() {
     let scenarios: Vec<_> = common::scenarios()
         .into_iter()
-        .filter(|s| s.variant == "fixed")
+        .filter(|s| s.variant() == "fixed")
         .collect();
     for info in &VARIANTS[1..] {
         let kind = ViolationKind::from_name(info.caught_by);

@@ -8,8 +8,8 @@ fn the_same_seed_gives_the_same_trace_for_every_scenario() {
     for scenario in common::scenarios() {
         let name = &scenario.name;
         for seed in 0..3 {
-            let a = scenario.run(&scenario.variant, seed);
-            let b = scenario.run(&scenario.variant, seed);
+            let a = scenario.run(scenario.variant(), seed);
+            let b = scenario.run(scenario.variant(), seed);
             assert_eq!(a.trace_hash(), b.trace_hash(), "{name}, seed {seed}");
             assert_eq!(a.schedule, b.schedule, "{name}, seed {seed}");
             assert_eq!(a.violations, b.violations, "{name}, seed {seed}");

@@ -16,9 +16,9 @@ fn every_scenario_file_parses_and_is_valid() {
     );
     for s in &scenarios {
         let name = &s.name;
-        assert_eq!(s.subsystem, Rag::NAME, "{name}");
+        assert_eq!(s.subsystem(), Rag::NAME, "{name}");
         assert!(!s.description.is_empty(), "{name}: a description");
-        check_variant::<Rag>(&s.variant).unwrap_or_else(|e| panic!("{name}: {e}"));
+        check_variant::<Rag>(s.variant()).unwrap_or_else(|e| panic!("{name}: {e}"));
         s.workload
             .validate()
             .unwrap_or_else(|e| panic!("{name}: workload.{e}"));
@@ -28,10 +28,14 @@ fn every_scenario_file_parses_and_is_valid() {
         match (&s.expect.verdict, &s.expect.fails) {
             (Some(v), None) => {
                 assert_eq!(v, "pass", "{name}");
-                assert_eq!(s.variant, "fixed", "{name}: only fixed is expected to pass");
+                assert_eq!(
+                    s.variant(),
+                    "fixed",
+                    "{name}: only fixed is expected to pass"
+                );
             }
             (None, Some(fails)) => {
-                let info = VARIANTS.iter().find(|v| v.name == s.variant).unwrap();
+                let info = VARIANTS.iter().find(|v| v.name == s.variant()).unwrap();
                 assert_eq!(
                     fails, info.caught_by,
                     "{name}: expects the catalogue's catcher"
@@ -55,7 +59,7 @@ fn every_defect_and_as_documented_has_a_scenario_of_its_own() {
     let scenarios = common::scenarios();
     for info in &VARIANTS[1..] {
         assert!(
-            scenarios.iter().any(|s| s.variant == info.name),
+            scenarios.iter().any(|s| s.variant() == info.name),
             "no scenario for {}",
             info.name
         );

@@ -9,7 +9,11 @@ use asynclife_sim::Verdict;
 fn sweep(ident: &str) {
     let name = ident.replace('_', "-");
     let scenario = common::scenario(&name);
-    assert_eq!(scenario.variant, "fixed", "{name} is not a fixed scenario");
+    assert_eq!(
+        scenario.variant(),
+        "fixed",
+        "{name} is not a fixed scenario"
+    );
     for seed in 0..common::seed_count(scenario.seeds.unwrap_or(0).max(1_000)) {
         let report = scenario.run("fixed", seed);
         assert_eq!(
@@ -33,7 +37,7 @@ macro_rules! sweeps {
         #[test]
         fn every_fixed_scenario_has_a_sweep() {
             let swept = [$(stringify!($name)),*];
-            for name in common::scenarios().into_iter().filter(|s| s.variant == "fixed").map(|s| s.name) {
+            for name in common::scenarios().into_iter().filter(|s| s.variant() == "fixed").map(|s| s.name) {
                 let ident = name.replace('-', "_");
                 assert!(swept.contains(&ident.as_str()), "add {ident} to the sweeps");
             }
@@ -55,7 +59,7 @@ sweeps!(
 fn fixed_passes_the_scenarios_made_for_defects() {
     for scenario in common::scenarios() {
         let name = &scenario.name;
-        if scenario.variant == "fixed" {
+        if scenario.variant() == "fixed" {
             continue;
         }
         for seed in 0..common::seed_count(200).min(200) {

@@ -12,12 +12,12 @@ fn every_scenario_parses_and_is_consistent() {
     assert!(scenarios.len() >= 5, "expected the five scenarios");
     for s in &scenarios {
         let stem = &s.name;
-        assert_eq!(s.subsystem, Tasks::NAME, "{stem}");
+        assert_eq!(s.subsystem(), Tasks::NAME, "{stem}");
         assert!(!s.description.is_empty(), "{stem}: a description");
         let info = Tasks::variants()
             .iter()
-            .find(|v| v.name == s.variant)
-            .unwrap_or_else(|| panic!("{stem}: unknown variant {}", s.variant));
+            .find(|v| v.name == s.variant())
+            .unwrap_or_else(|| panic!("{stem}: unknown variant {}", s.variant()));
         s.workload
             .validate()
             .unwrap_or_else(|e| panic!("{stem}: {e}"));
@@ -28,7 +28,7 @@ fn every_scenario_parses_and_is_consistent() {
             .config(0, &s.faults)
             .validate()
             .unwrap_or_else(|e| panic!("{stem}: sim: {e}"));
-        if s.variant == FIXED {
+        if s.variant() == FIXED {
             assert_eq!(s.expect.verdict.as_deref(), Some("pass"), "{stem}");
         } else {
             assert_eq!(s.expect.fails.as_deref(), Some(info.caught_by), "{stem}");
