@@ -1,6 +1,5 @@
 //! No import circle inside any crate of the workspace: the module graph that each file's
-//! `crate::`, `super::` and `self::` paths draw (test modules left out) has no cycle, except
-//! the engine kernel's, which is known (issue 22's note) and must not grow.
+//! `crate::`, `super::` and `self::` paths draw (test modules left out) has no cycle.
 //!
 //! A use of an ancestor module is not an edge (a child uses its parent's items by design),
 //! nor is a module's use of itself; `crate::Name` re-exported by the crate root counts as a
@@ -21,34 +20,15 @@ const ROOTS: &[&str] = &[
     "crates/tokio/src",
 ];
 
-/// The one circle left, in the engine's kernel: its parts' state types and their
-/// `impl Kernel` blocks share files. A circle may only shrink from this set.
-const KNOWN_RUNTIME_CIRCLE: &[&str] = &[
-    "runtime::context",
-    "runtime::faults",
-    "runtime::join",
-    "runtime::join_sets",
-    "runtime::kernel",
-    "runtime::spare",
-    "runtime::waker",
-    "runtime::world",
-];
-
 #[test]
-fn no_crate_has_an_import_circle_but_the_known_one() {
+fn no_crate_has_an_import_circle() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut found = Vec::new();
     for root in ROOTS {
         let dir = workspace.join(root);
         assert!(dir.is_dir(), "{} is not a directory", dir.display());
         for circle in circles(&read_modules(&dir)) {
-            let known = *root == "sim/src"
-                && circle
-                    .iter()
-                    .all(|m| KNOWN_RUNTIME_CIRCLE.contains(&m.as_str()));
-            if !known {
-                found.push(format!("{root}: {circle:?}"));
-            }
+            found.push(format!("{root}: {circle:?}"));
         }
     }
     assert!(

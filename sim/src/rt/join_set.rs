@@ -106,7 +106,7 @@ impl Wake for MemberWaker {
 impl<T> Default for JoinSet<T> {
     fn default() -> Self {
         let notify = context::with_current(|kernel| Notify::Sim {
-            run_id: kernel.run_id,
+            run_id: kernel.run_id(),
             set: kernel.new_join_set(),
         })
         .unwrap_or_else(|| Notify::Shared(Arc::default()));
@@ -126,7 +126,7 @@ impl Notify {
     /// # Panics
     /// If the set is used outside the simulation it was made in.
     fn with_kernel<R>(run_id: u64, f: impl FnOnce(&Kernel) -> R) -> R {
-        context::with_current(|kernel| (kernel.run_id == run_id).then(|| f(kernel)))
+        context::with_current(|kernel| (kernel.run_id() == run_id).then(|| f(kernel)))
             .flatten()
             .expect("a JoinSet made in a simulation is used inside it")
     }
@@ -352,7 +352,7 @@ impl<T> Drop for JoinSet<T> {
         self.abort_all();
         if let Notify::Sim { run_id, set } = self.notify {
             context::with_current(|kernel| {
-                if kernel.run_id == run_id {
+                if kernel.run_id() == run_id {
                     kernel.drop_join_set(set);
                 }
             });

@@ -32,7 +32,10 @@ where
     }
     let wrapped = TaskFuture::new(Completing { future });
     let (run_id, task) = context::with_current(|kernel| {
-        (kernel.run_id, kernel.spawn(name.into(), location, wrapped))
+        (
+            kernel.run_id(),
+            kernel.spawn(name.into(), location, wrapped),
+        )
     })
     .expect("still inside the simulation");
     JoinHandle {
@@ -129,7 +132,7 @@ impl<T> JoinHandle<T> {
 /// Aborts a simulated task, if its run is the thread's current one.
 fn abort_sim(run_id: u64, task: TaskId) {
     context::with_current(|kernel| {
-        if kernel.run_id == run_id {
+        if kernel.run_id() == run_id {
             kernel.abort(task);
         }
     });
@@ -162,7 +165,7 @@ impl AbortHandle {
     pub fn is_finished(&self) -> bool {
         match &self.inner {
             AbortInner::Sim { run_id, task } => context::with_current(|kernel| {
-                (kernel.run_id == *run_id).then(|| kernel.is_task_finished(*task))
+                (kernel.run_id() == *run_id).then(|| kernel.is_task_finished(*task))
             })
             .flatten()
             .unwrap_or(true),

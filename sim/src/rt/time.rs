@@ -31,7 +31,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Waits until `deadline`.
 #[inline]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    let inner = match context::with_current(|kernel| kernel.run_id) {
+    let inner = match context::with_current(|kernel| kernel.run_id()) {
         Some(run_id) => SleepInner::Sim {
             run_id,
             deadline,
@@ -101,7 +101,7 @@ impl Drop for Sleep {
         } = &self.inner
         {
             context::with_current(|kernel| {
-                if kernel.run_id == *run_id {
+                if kernel.run_id() == *run_id {
                     kernel.cancel_timer(*key);
                 }
             });

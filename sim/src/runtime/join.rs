@@ -4,227 +4,37 @@
 //! threads.
 
 use super::context;
+use super::join_state::{JoinError, Leftovers, Output, Polled};
 use super::kernel::{Kernel, State};
+use super::waker;
 use crate::check::ViolationKind;
 use crate::trace::TaskId;
-use std::any::{Any, TypeId};
-use std::fmt;
+use std::any::TypeId;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-/// Why a task produced no value. Its `Display` and `Debug` are tokio's (`task 3 panicked with
-/// message "boom"`, `JoinError::Cancelled(Id(3))`); the id is the task's in the run.
-#[derive(Clone, PartialEq, Eq)]
-pub struct JoinError {
-    repr: JoinErrorRepr,
-    /// The task's id: its index in a simulation, tokio's task id outside one.
-    id: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum JoinErrorRepr {
-    /// The panic's message, and whether its payload was a string (else the message says it
-    /// was not).
-    Panic {
-        message: String,
-        string_payload: bool,
-    },
-    Cancelled,
-}
-
-impl JoinError {
-    pub(crate) fn panic(id: u64, message: String, string_payload: bool) -> JoinError {
-        JoinError {
-            repr: JoinErrorRepr::Panic {
-                message,
-                string_payload,
-            },
-            id,
-        }
+/// Does what finishing a task left to do, once the state is released: drops a result that
+/// came too late, tells the task's join set, and wakes whoever awaits its handle.
+fn run_leftovers(kernel: &Kernel, leftovers: Leftovers) {
+    drop(leftovers.unused);
+    if let Some((set, key)) = leftovers.member_of {
+        kernel.join_set_member_finished(set, key);
     }
-
-    pub(crate) fn cancelled(id: u64) -> JoinError {
-        JoinError {
-            repr: JoinErrorRepr::Cancelled,
-            id,
-        }
-    }
-
-    /// The id of the task that failed: its index in a simulation (the trace's `#N`), tokio's
-    /// task id outside one.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The task panicked.
-    pub fn is_panic(&self) -> bool {
-        matches!(self.repr, JoinErrorRepr::Panic { .. })
-    }
-
-    /// The task was aborted.
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, JoinErrorRepr::Cancelled)
-    }
-
-    /// The panic message, when the task panicked.
-    pub fn panic_message(&self) -> Option<&str> {
-        match &self.repr {
-            JoinErrorRepr::Panic { message, .. } => Some(message),
-            JoinErrorRepr::Cancelled => None,
-        }
-    }
-
-    /// The panic's payload, as tokio's `JoinError::into_panic` gives it. The engine keeps a
-    /// panic's message, not its payload: this is a `Box<String>` of the message, whatever the
-    /// task panicked with.
-    ///
-    /// # Panics
-    /// If the task was aborted, as tokio's does.
-    pub fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
-        self.try_into_panic()
-            .expect("`JoinError` reason is not a panic.")
-    }
-
-    /// The panic's payload (see [`JoinError::into_panic`]), or the error itself when the task
-    /// was aborted.
-    pub fn try_into_panic(self) -> Result<Box<dyn std::any::Any + Send + 'static>, JoinError> {
-        match self.repr {
-            JoinErrorRepr::Panic { message, .. } => Ok(Box::new(message)),
-            JoinErrorRepr::Cancelled => Err(self),
-        }
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.id;
-        match &self.repr {
-            JoinErrorRepr::Panic {
-                message,
-                string_payload: true,
-            } => write!(f, "task {id} panicked with message {message:?}"),
-            JoinErrorRepr::Panic { .. } => write!(f, "task {id} panicked"),
-            JoinErrorRepr::Cancelled => write!(f, "task {id} was cancelled"),
-        }
-    }
-}
-
-impl fmt::Debug for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.id;
-        match &self.repr {
-            JoinErrorRepr::Panic {
-                message,
-                string_payload: true,
-            } => write!(f, "JoinError::Panic(Id({id}), {message:?}, ...)"),
-            JoinErrorRepr::Panic { .. } => write!(f, "JoinError::Panic(Id({id}), ...)"),
-            JoinErrorRepr::Cancelled => write!(f, "JoinError::Cancelled(Id({id}))"),
-        }
-    }
-}
-
-impl std::error::Error for JoinError {}
-
-/// A task's output, type-erased in the kernel; `Box` of a zero-sized output allocates nothing.
-/// Only the task's own handle takes it back, by a checked `downcast` to the type it was
-/// spawned with.
-pub(crate) type Output = Box<dyn Any + Send>;
-
-/// A task's result and its handle's state, in the task's slot.
-#[derive(Default)]
-pub(crate) struct JoinState {
-    result: Option<Result<Output, JoinError>>,
-    /// The handle has returned the result: polling it again is a bug in the caller.
-    returned: bool,
-    joiner: Option<Waker>,
-    handle_dropped: bool,
-    /// The join set (and key in it) the task belongs to, until it finishes.
-    member_of: Option<Membership>,
-}
-
-/// A join set member's set and key. The set is kept plus one, so that an
-/// `Option<Membership>` takes no more room than the pair (a join state fits in 64 bytes).
-#[derive(Clone, Copy)]
-struct Membership {
-    key: u64,
-    set_plus_one: NonZeroU32,
-}
-
-impl Membership {
-    fn new(set: u32, key: u64) -> Membership {
-        let set_plus_one = set
-            .checked_add(1)
-            .and_then(NonZeroU32::new)
-            .expect("fewer than 2^32 - 1 join sets in one run");
-        Membership { key, set_plus_one }
-    }
-
-    fn set(self) -> u32 {
-        self.set_plus_one.get() - 1
-    }
-}
-
-impl JoinState {
-    /// The message of a panic result that a live handle has not observed yet.
-    pub(crate) fn unobserved_panic(&self) -> Option<String> {
-        if self.handle_dropped {
-            // Reported when the handle was dropped, or at the panic if it was gone by then.
-            return None;
-        }
-        match &self.result {
-            Some(Err(e)) => e.panic_message().map(str::to_string),
-            _ => None,
-        }
-    }
-}
-
-/// What finishing a task leaves to do once the state is released: wake the joiner, and drop
-/// a result that came too late (its drop may call back into the kernel).
-struct Finished {
-    joiner: Option<Waker>,
-    member_of: Option<Membership>,
-    unused: Option<Result<Output, JoinError>>,
-}
-
-impl Finished {
-    fn run(self, kernel: &Kernel) {
-        drop(self.unused);
-        if let Some(member) = self.member_of {
-            kernel.join_set_member_finished(member.set(), member.key);
-        }
-        if let Some(joiner) = self.joiner {
-            super::waker::wake_from_kernel(kernel, joiner);
-        }
+    if let Some(joiner) = leftovers.joiner {
+        waker::wake_from_kernel(kernel, joiner);
     }
 }
 
 impl State {
-    fn finish(&mut self, task: TaskId, result: Result<Output, JoinError>) -> Finished {
-        let join = &mut self.joins[task.index()];
-        let unused = if join.result.is_none() {
-            join.result = Some(result);
-            None
-        } else {
-            Some(result)
-        };
-        Finished {
-            joiner: join.joiner.take(),
-            member_of: join.member_of.take(),
-            unused,
-        }
+    fn finish(&mut self, task: TaskId, result: Result<Output, JoinError>) -> Leftovers {
+        self.joins[task.index()].finish(result)
     }
 
     /// Makes `task` member `key` of join set `set` (see `join_sets.rs`).
     pub(crate) fn set_member_of(&mut self, task: TaskId, set: u32, key: u64) {
-        let join = &mut self.joins[task.index()];
-        debug_assert!(
-            join.result.is_none() && join.member_of.is_none(),
-            "a member joins its set when it is spawned"
-        );
-        join.member_of = Some(Membership::new(set, key));
+        self.joins[task.index()].set_member_of(set, key);
     }
 }
 
@@ -236,7 +46,7 @@ impl Kernel {
             let task = st.current.expect("a task completes during its own poll");
             st.finish(task, Ok(output))
         };
-        finished.run(self);
+        run_leftovers(self, finished);
     }
 
     /// Records cancellation as the task's result, unless it has one.
@@ -245,7 +55,7 @@ impl Kernel {
             .state
             .borrow_mut()
             .finish(task, Err(JoinError::cancelled(task.index() as u64)));
-        finished.run(self);
+        run_leftovers(self, finished);
     }
 
     /// Records a panic as the task's result. Returns true if nobody can observe it any more
@@ -260,29 +70,24 @@ impl Kernel {
             let mut st = self.state.borrow_mut();
             let error = JoinError::panic(task.index() as u64, message, string_payload);
             let finished = st.finish(task, Err(error));
-            (finished, st.joins[task.index()].handle_dropped)
+            (finished, st.joins[task.index()].is_handle_dropped())
         };
-        finished.run(self);
+        run_leftovers(self, finished);
         handle_dropped
     }
 
     fn poll_join(&self, task: TaskId, waker: &Waker) -> Poll<Result<Output, JoinError>> {
         let mut st = self.state.borrow_mut();
         let join = &mut st.joins[task.index()];
-        if join.returned {
-            drop(st); // the caller's bug: the panic hook runs with the state released
-            panic!("JoinHandle polled after completion (task {task})");
-        }
-        match join.result.take() {
-            Some(result) => {
-                join.returned = true;
-                Poll::Ready(result)
+        match join.poll() {
+            Polled::AlreadyReturned => {
+                drop(st); // the caller's bug: the panic hook runs with the state released
+                panic!("JoinHandle polled after completion (task {task})");
             }
-            None => {
-                if !join.joiner.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                    let previous = join
-                        .joiner
-                        .replace(super::waker::clone_under_state(self, waker));
+            Polled::Ready(result) => Poll::Ready(result),
+            Polled::Pending => {
+                if !join.joiner_will_wake(waker) {
+                    let previous = join.replace_joiner(waker::clone_under_state(self, waker));
                     drop(st);
                     drop(previous);
                 }
@@ -294,9 +99,7 @@ impl Kernel {
     fn drop_handle(&self, task: TaskId) {
         let (result, joiner) = {
             let mut st = self.state.borrow_mut();
-            let join = &mut st.joins[task.index()];
-            join.handle_dropped = true;
-            (join.result.take(), join.joiner.take())
+            st.joins[task.index()].drop_handle()
         };
         drop(joiner);
         if let Some(Err(e)) = &result {
@@ -314,9 +117,7 @@ impl Kernel {
     }
 
     pub(crate) fn is_task_finished(&self, task: TaskId) -> bool {
-        let st = self.state.borrow_mut();
-        let join = &st.joins[task.index()];
-        join.returned || join.result.is_some()
+        self.state.borrow_mut().joins[task.index()].is_finished()
     }
 }
 
@@ -395,22 +196,5 @@ impl<T> Drop for SimJoinHandle<T> {
                 kernel.drop_handle(task);
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_membership_takes_the_room_of_its_pair_and_gives_back_what_it_was_given() {
-        assert_eq!(
-            std::mem::size_of::<Option<Membership>>(),
-            std::mem::size_of::<(u64, u32)>()
-        );
-        for (set, key) in [(0, 0), (7, u64::MAX), (u32::MAX - 1, 1 << 40)] {
-            let member = Membership::new(set, key);
-            assert_eq!((member.set(), member.key), (set, key));
-        }
     }
 }

@@ -9,17 +9,17 @@
 //! 2. Task ids are the spawn order; they are never reused within a run.
 //! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
 
-use super::faults::FaultState;
-use super::join::JoinState;
-use super::join_sets::JoinSets;
+use super::fault_state::FaultState;
+use super::join_set_queues::JoinSets;
+use super::join_state::JoinState;
 use super::policy::Scheduler;
 use super::run_queue::RunQueue;
 use super::spare::Spare;
 use super::speedups::{push_in_place, StateCell, WordList};
-use super::timers::{TimerEntry, TimerKey, Timers};
-use super::waker::{self, run_tag};
+use super::task_slot::TaskSlot;
+use super::timers::Timers;
 use super::wall::WallWatch;
-use super::world::WorldState;
+use super::world_state::WorldState;
 use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};
 use crate::config::SimConfig;
@@ -32,7 +32,6 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Waker;
 use std::time::Duration;
 
 pub(crate) use super::speedups::TaskFuture;
@@ -53,27 +52,21 @@ pub(crate) enum Stream {
     ChangePoints = 5,
 }
 
+/// The low 32 bits of a run id, as the run's wakers carry it (`waker.rs`): enough to tell a
+/// stale waker from the current run's.
+fn run_tag(run_id: u64) -> u32 {
+    run_id as u32
+}
+
 pub(crate) fn stream_rng(seed: u64, stream: Stream) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream as u64);
     rng
 }
 
-/// What the step loop touches of a task: small, so that many share a cache line. The task's
-/// result and its handle's state are in `State::joins`, at the same index.
-pub(crate) struct TaskSlot {
-    pub(crate) future: Option<TaskFuture>,
-    pub(crate) done: bool,
-    pub(crate) scheduled: bool,
-    /// Reported as never-woken; not reported again as leaked.
-    pub(crate) never_woken: bool,
-    /// Aborted: at its next turn the future is dropped instead of polled.
-    pub(crate) abort_requested: bool,
-}
-
 /// Records events and folds them into the hash.
 pub(crate) struct Recorder {
-    pub(crate) trace: Trace,
+    pub(super) trace: Trace,
     hasher: TraceHasher,
     record: bool,
 }
@@ -97,41 +90,41 @@ impl Recorder {
 }
 
 pub(crate) struct State {
-    pub(crate) config: SimConfig,
-    pub(crate) now: Instant,
-    pub(crate) tasks: Vec<TaskSlot>,
+    pub(super) config: SimConfig,
+    pub(super) now: Instant,
+    pub(super) tasks: Vec<TaskSlot>,
     /// Each task's result and its handle's state, by task index.
-    pub(crate) joins: Vec<JoinState>,
-    pub(crate) runnable: RunQueue,
-    pub(crate) timers: Timers,
+    pub(super) joins: Vec<JoinState>,
+    pub(super) runnable: RunQueue,
+    pub(super) timers: Timers,
     /// The task being polled.
-    pub(crate) current: Option<TaskId>,
+    pub(super) current: Option<TaskId>,
     /// When the current poll began (for the step loop, should the poll panic).
-    pub(crate) poll_started: Instant,
+    pub(super) poll_started: Instant,
     /// The task being polled aborted itself.
-    pub(crate) abort_current: bool,
+    pub(super) abort_current: bool,
     /// Times polls on the wall clock, for the `wall-blocked-poll` warning.
-    pub(crate) wall: WallWatch,
-    pub(crate) scheduler: Scheduler,
-    pub(crate) scheduler_rng: ChaCha8Rng,
-    pub(crate) workload_rng: ChaCha8Rng,
-    pub(crate) select_rng: ChaCha8Rng,
-    pub(crate) fault_rng: ChaCha8Rng,
-    pub(crate) recorder: Recorder,
-    pub(crate) violations: Vec<Violation>,
+    pub(super) wall: WallWatch,
+    pub(super) scheduler: Scheduler,
+    pub(super) scheduler_rng: ChaCha8Rng,
+    pub(super) workload_rng: ChaCha8Rng,
+    pub(super) select_rng: ChaCha8Rng,
+    pub(super) fault_rng: ChaCha8Rng,
+    pub(super) recorder: Recorder,
+    pub(super) violations: Vec<Violation>,
     /// Warnings: beside the verdict, never in the trace (see `Report::warnings`).
-    pub(crate) warnings: Vec<Violation>,
+    pub(super) warnings: Vec<Violation>,
     /// Tasks that returned Pending with no waker left, and when: judged at the end of the
     /// run (an abort may still end them).
-    pub(crate) never_woken: Vec<(TaskId, Instant)>,
-    pub(crate) decisions: Vec<TaskId>,
-    pub(crate) stats: Stats,
-    pub(crate) world: WorldState,
-    pub(crate) faults: FaultState,
+    pub(super) never_woken: Vec<(TaskId, Instant)>,
+    pub(super) decisions: Vec<TaskId>,
+    pub(super) stats: Stats,
+    pub(super) world: WorldState,
+    pub(super) faults: FaultState,
     /// Registered invariants, and whether each has fired (then it is not checked again).
-    pub(crate) invariants: Vec<(Box<dyn Invariant>, bool)>,
+    pub(super) invariants: Vec<(Box<dyn Invariant>, bool)>,
     /// Teardown has begun: late reports (from handles dropped with their tasks) are ignored.
-    pub(crate) closed: bool,
+    pub(super) closed: bool,
 }
 
 /// Spawns past the event budget after which the next one panics in its caller: enough for a
@@ -141,22 +134,22 @@ pub(crate) const REFUSED_SPAWNS_BEFORE_PANIC: u64 = 10_000;
 /// One simulation's executor state, shared by the step loop and `rt` through the thread-local
 /// context.
 pub(crate) struct Kernel {
-    pub(crate) run_id: u64,
-    pub(crate) state: StateCell<State>,
+    pub(super) run_id: u64,
+    pub(super) state: StateCell<State>,
     /// `run_id`'s low bits, as this run's wakers carry them.
-    pub(crate) run_tag: u32,
+    pub(super) run_tag: u32,
     /// `State::now`, mirrored where `rt` reads it without borrowing the state (every sleep's
     /// poll, every `now()`). Written only with it, in `set_now`.
-    pub(crate) clock: Cell<Instant>,
+    pub(super) clock: Cell<Instant>,
     /// Tasks woken since the executor last looked, in wake order. Outside `state` so that a
     /// waker can push while the state is borrowed (a timer firing).
-    pub(crate) woken: WordList<TaskId>,
+    pub(super) woken: WordList<TaskId>,
     /// Live wakers of each task, by task index (see `waker.rs`).
-    pub(crate) waker_refs: WordList<u32>,
+    pub(super) waker_refs: WordList<u32>,
     /// Whether any invariant is registered: the step loop skips the check otherwise.
-    pub(crate) has_invariants: Cell<bool>,
+    pub(super) has_invariants: Cell<bool>,
     /// The run's join sets (see `join_sets.rs`).
-    pub(crate) join_sets: RefCell<JoinSets>,
+    pub(super) join_sets: RefCell<JoinSets>,
 }
 
 static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
@@ -224,6 +217,12 @@ impl Kernel {
             has_invariants: Cell::new(false),
             join_sets: RefCell::default(),
         }
+    }
+
+    /// The run's identity: a handle or waker of another run does nothing in this one.
+    #[inline]
+    pub(crate) fn run_id(&self) -> u64 {
+        self.run_id
     }
 
     #[inline]
@@ -326,47 +325,6 @@ impl Kernel {
         id
     }
 
-    /// A sleep's poll: ready once `deadline` has come (its timer then forgotten), otherwise
-    /// its timer is registered, or pointed at `waker` if it is registered and pending.
-    #[inline]
-    pub(crate) fn poll_timer(
-        &self,
-        deadline: Instant,
-        timer: &mut Option<TimerKey>,
-        waker: &Waker,
-    ) -> std::task::Poll<()> {
-        if self.clock.get() >= deadline {
-            *timer = None;
-            return std::task::Poll::Ready(());
-        }
-        self.register_timer(deadline, timer, waker);
-        std::task::Poll::Pending
-    }
-
-    /// A pending sleep's timer: registered, or pointed at `waker` if it is registered.
-    fn register_timer(&self, deadline: Instant, timer: &mut Option<TimerKey>, waker: &Waker) {
-        let mut guard = self.state.borrow_mut();
-        let st = &mut *guard;
-        if let Some(registered) = timer.and_then(|key| st.timers.waker_mut(key)) {
-            if !registered.will_wake(waker) {
-                waker::replace_under_state(self, registered, waker);
-            }
-            return;
-        }
-        let task = st.current;
-        let entry = TimerEntry {
-            task,
-            waker: waker::clone_under_state(self, waker),
-        };
-        *timer = Some(st.timers.insert(st.now, deadline, entry));
-    }
-
-    pub(crate) fn cancel_timer(&self, key: TimerKey) {
-        // The entry holds a waker; drop it after the borrow ends (invariant 1).
-        let entry = self.state.borrow_mut().timers.remove(key);
-        drop(entry);
-    }
-
     /// A synchronous call inside a poll: the clock moves, and nothing else runs meanwhile.
     pub(crate) fn block(&self, duration: Duration) {
         let mut st = self.state.borrow_mut();
@@ -444,13 +402,6 @@ impl Kernel {
     pub(crate) fn set_now(&self, st: &mut State, now: Instant) {
         st.now = now;
         self.clock.set(now);
-    }
-
-    /// Wakes the tasks whose process changed since the last call, with the state held.
-    pub(crate) fn wake_world_waiters(&self, st: &mut State) {
-        for waker in st.world.take_waiters_to_wake() {
-            waker::wake_under_state(self, waker);
-        }
     }
 
     pub(crate) fn with_workload_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {

@@ -287,7 +287,7 @@ fn until_runnable(kernel: &Kernel, st: &mut State, max_virtual_nanos: u64) -> Op
         if st.tasks[MAIN.index()].done {
             return Some(End::Drained);
         }
-        let healed = st.faults.healed;
+        let healed = st.faults.is_healed();
         let next = match (st.timers.next_deadline(), st.world.next_deadline(healed)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -6,10 +6,10 @@
 //! those allocations and regrowths. Nothing of a run survives in them: each is empty when it
 //! is handed over, so the next run's behaviour cannot depend on the previous one.
 
-use super::join::JoinState;
-use super::kernel::TaskSlot;
+use super::join_state::JoinState;
 use super::run_queue::RunQueue;
 use super::speedups::kept;
+use super::task_slot::TaskSlot;
 use super::timers::Timers;
 use crate::trace::TaskId;
 

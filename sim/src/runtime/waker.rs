@@ -55,11 +55,6 @@ pub(crate) fn take_foreign_wakes(run: u32) -> Vec<TaskId> {
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("asynclife-sim packs a run id and a task id into a waker's 64-bit data word");
 
-/// The low 32 bits of a run id: enough to tell a stale waker from the current run's.
-pub(crate) fn run_tag(run_id: u64) -> u32 {
-    run_id as u32
-}
-
 fn pack(run: u32, task: TaskId) -> *const () {
     std::ptr::without_provenance(((run as usize) << 32) | task.0 as usize)
 }

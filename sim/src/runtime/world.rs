@@ -1,68 +1,12 @@
 //! The engine's side of the simulated world: moving the process table forward in virtual
-//! time, timed process crashes, and waking tasks that wait on a process.
+//! time, timed process crashes, and waking tasks that wait on a process. The world's state
+//! itself is in `world_state.rs`.
 
-use super::kernel::State;
-use crate::fault::{Pattern, TimedCrash};
-use crate::time::Instant;
+use super::kernel::{Kernel, State};
+use super::waker;
+use crate::fault::Pattern;
 use crate::trace::EventKind;
-use crate::world::{KvStore, Pid, ProcessState, ProcessTable, ProcessTransition};
-use std::collections::{BTreeMap, VecDeque};
-use std::task::Waker;
-
-#[derive(Default)]
-pub(crate) struct WorldState {
-    pub(crate) processes: ProcessTable,
-    pub(crate) kv: KvStore,
-    /// Tasks waiting for a process to change state.
-    waiters: BTreeMap<Pid, Vec<Waker>>,
-    /// Waiters whose process changed, for whoever holds the state to wake (a waker may be
-    /// code that is not the kernel's: see `speedups/fast/state_cell.rs`).
-    to_wake: Vec<Waker>,
-    /// Time-triggered process crashes of the fault plan, earliest first.
-    pub(crate) timed_crashes: VecDeque<TimedCrash>,
-}
-
-impl WorldState {
-    pub(crate) fn new(mut timed_crashes: Vec<TimedCrash>) -> WorldState {
-        timed_crashes.sort_by_key(|c| (c.at, c.rule_index));
-        WorldState {
-            timed_crashes: timed_crashes.into(),
-            ..WorldState::default()
-        }
-    }
-
-    /// The earliest instant at which the world changes by itself.
-    #[inline]
-    pub(crate) fn next_deadline(&self, healed: bool) -> Option<Instant> {
-        let crash = if healed {
-            None
-        } else {
-            self.timed_crashes.front().map(|c| c.at)
-        };
-        match (self.processes.next_deadline(), crash) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    pub(crate) fn add_waiter(&mut self, pid: Pid, waker: &Waker) {
-        let list = self.waiters.entry(pid).or_default();
-        if !list.iter().any(|w| w.will_wake(waker)) {
-            list.push(waker.clone());
-        }
-    }
-
-    fn wake(&mut self, pid: Pid) {
-        if let Some(wakers) = self.waiters.remove(&pid) {
-            self.to_wake.extend(wakers);
-        }
-    }
-
-    /// The waiters that process changes left to wake, in the order the changes happened.
-    pub(crate) fn take_waiters_to_wake(&mut self) -> Vec<Waker> {
-        std::mem::take(&mut self.to_wake)
-    }
-}
+use crate::world::{Pid, ProcessState, ProcessTable, ProcessTransition};
 
 fn state_name(state: ProcessState) -> String {
     match state {
@@ -82,7 +26,7 @@ impl State {
         let now = self.now;
         if self
             .world
-            .next_deadline(self.faults.healed)
+            .next_deadline(self.faults.is_healed())
             .is_none_or(|due| due > now)
         {
             return false; // the common case: nothing in the world is due
@@ -96,7 +40,7 @@ impl State {
         let now = self.now;
         let transitions = self.world.processes.advance(now);
         self.trace_transitions(&transitions);
-        while !self.faults.healed
+        while !self.faults.is_healed()
             && self
                 .world
                 .timed_crashes
@@ -181,6 +125,15 @@ impl State {
                 },
             );
             self.world.wake(t.pid);
+        }
+    }
+}
+
+impl Kernel {
+    /// Wakes the tasks whose process changed since the last call, with the state held.
+    pub(crate) fn wake_world_waiters(&self, st: &mut State) {
+        for waker in st.world.take_waiters_to_wake() {
+            waker::wake_under_state(self, waker);
         }
     }
 }
