@@ -4,7 +4,7 @@
 //! Each defect is one commented branch in the reference code, found by searching for
 //! `Defect::<Name>`.
 
-use asynclife_sim::subsystem::VariantInfo;
+use asynclife_sim::subsystem::{variant_named, VariantInfo};
 use std::fmt;
 use std::str::FromStr;
 
@@ -100,19 +100,26 @@ impl Defect {
 
 pub use asynclife_sim::subsystem::UnknownVariant;
 
+impl Variant {
+    /// Every variant, in the catalogue's order: `fixed`, `as-documented`, then each defect
+    /// that runs alone.
+    pub const ALL: [Variant; 2 + Defect::STANDALONE.len()] = {
+        let mut all = [Variant::Fixed; 2 + Defect::STANDALONE.len()];
+        all[1] = Variant::AsDocumented;
+        let mut k = 0;
+        while k < Defect::STANDALONE.len() {
+            all[2 + k] = Variant::Defect(Defect::STANDALONE[k]);
+            k += 1;
+        }
+        all
+    };
+}
+
 impl FromStr for Variant {
     type Err = UnknownVariant;
 
     fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
-        match name {
-            "fixed" => Ok(Variant::Fixed),
-            "as-documented" => Ok(Variant::AsDocumented),
-            _ => Defect::STANDALONE
-                .iter()
-                .find(|d| d.name() == name)
-                .map(|&d| Variant::Defect(d))
-                .ok_or_else(|| UnknownVariant::new("tasks", name, CATALOGUE)),
-        }
+        variant_named("tasks", name, &Variant::ALL, CATALOGUE)
     }
 }
 
