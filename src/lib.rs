@@ -23,7 +23,7 @@ pub mod sweep;
 #[cfg(feature = "reference")]
 pub mod workloads;
 
-pub use registry::{register, Registered, Registry};
+pub use registry::{register, Registered, Registry, RegistryError};
 
 /// The README's example, compiled and run as a doctest so that it stays true.
 #[doc = include_str!("../README.md")]

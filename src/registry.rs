@@ -7,8 +7,9 @@
 
 use asynclife_sim::real::{self, RealConfig, RealReport};
 use asynclife_sim::subsystem::{self, Subsystem, UnknownVariant, VariantInfo};
-use asynclife_sim::{Report, SimConfig};
+use asynclife_sim::{ConfigError, Report, SimConfig};
 use serde::Deserialize;
+use std::fmt;
 use std::marker::PhantomData;
 
 /// What the harness needs of a subsystem, without knowing its workload type.
@@ -22,16 +23,17 @@ pub trait Registered: Sync {
     /// Reads the `[workload]` table of a scenario file's text into the subsystem's struct;
     /// gives it back as JSON, or TOML's error (with the position of the offending field).
     fn parse_workload(&self, text: &str) -> Result<serde_json::Value, toml::de::Error>;
-    /// Checks a parsed workload's values (`Subsystem::validate_workload`): the message starts
-    /// with the field.
-    fn validate_workload(&self, workload: &serde_json::Value) -> Result<(), String>;
-    /// Runs one seed.
+    /// Checks a parsed workload's values (`Subsystem::validate_workload`):
+    /// [`RegistryError::Workload`] or [`RegistryError::WorkloadValue`].
+    fn validate_workload(&self, workload: &serde_json::Value) -> Result<(), RegistryError>;
+    /// Runs one seed: [`RegistryError::Workload`] or [`RegistryError::UnknownVariant`] when
+    /// it cannot.
     fn run(
         &self,
         config: SimConfig,
         workload: &serde_json::Value,
         variant: &str,
-    ) -> Result<Report, String>;
+    ) -> Result<Report, RegistryError>;
     /// Smaller workloads to try when shrinking, smallest first.
     fn shrink_workload(&self, workload: &serde_json::Value) -> Vec<serde_json::Value>;
     /// Runs the workload once for real: real tokio, scaled real time, real processes.
@@ -40,7 +42,63 @@ pub trait Registered: Sync {
         config: &RealConfig,
         workload: &serde_json::Value,
         variant: &str,
-    ) -> Result<RealReport, String>;
+    ) -> Result<RealReport, RegistryError>;
+}
+
+/// What the registry, or a subsystem it holds, refuses to run. Its text is whole (a wrapped
+/// error's text included); [`source`](std::error::Error::source) gives the wrapped error.
+#[derive(Debug)]
+pub enum RegistryError {
+    /// No subsystem of the registry has this name.
+    UnknownSubsystem {
+        /// The name asked for.
+        name: String,
+        /// The names it has.
+        known: Vec<&'static str>,
+    },
+    /// The subsystem has no variant of this name (the error lists the ones it has).
+    UnknownVariant(UnknownVariant),
+    /// The workload does not fit the subsystem's struct (an edited failure file): serde's
+    /// error.
+    Workload(serde_json::Error),
+    /// The subsystem refuses the workload's values (`Subsystem::validate_workload`): its
+    /// message, which starts with the field.
+    WorkloadValue(String),
+    /// Real mode's settings cannot run.
+    RealConfig(ConfigError),
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryError::UnknownSubsystem { name, known } => write!(
+                f,
+                "unknown subsystem '{name}' (known: {})",
+                known.join(", ")
+            ),
+            RegistryError::UnknownVariant(e) => e.fmt(f),
+            RegistryError::Workload(e) => write!(f, "workload: {e}"),
+            RegistryError::WorkloadValue(message) => f.write_str(message),
+            RegistryError::RealConfig(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RegistryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RegistryError::UnknownVariant(e) => Some(e),
+            RegistryError::Workload(e) => Some(e),
+            RegistryError::RealConfig(e) => Some(e),
+            RegistryError::UnknownSubsystem { .. } | RegistryError::WorkloadValue(_) => None,
+        }
+    }
+}
+
+impl From<UnknownVariant> for RegistryError {
+    fn from(e: UnknownVariant) -> RegistryError {
+        RegistryError::UnknownVariant(e)
+    }
 }
 
 /// A subsystem, as the registry holds it.
@@ -83,6 +141,15 @@ impl<'a> Registry<'a> {
         self.subsystems.iter().copied().find(|s| s.name() == name)
     }
 
+    /// The subsystem named `name`, or the error that lists the known ones.
+    pub fn get(&self, name: &str) -> Result<&'static dyn Registered, RegistryError> {
+        self.find(name)
+            .ok_or_else(|| RegistryError::UnknownSubsystem {
+                name: name.to_string(),
+                known: self.names(),
+            })
+    }
+
     /// The names of every subsystem.
     pub fn names(&self) -> Vec<&'static str> {
         self.subsystems.iter().map(|s| s.name()).collect()
@@ -114,10 +181,8 @@ impl<S: Subsystem> Registered for Entry<S> {
         Ok(serde_json::to_value(only.workload).expect("a workload serialises to JSON"))
     }
 
-    fn validate_workload(&self, workload: &serde_json::Value) -> Result<(), String> {
-        let workload: S::Workload =
-            serde_json::from_value(workload.clone()).map_err(|e| format!("workload: {e}"))?;
-        S::validate_workload(&workload)
+    fn validate_workload(&self, workload: &serde_json::Value) -> Result<(), RegistryError> {
+        S::validate_workload(&typed::<S>(workload)?).map_err(RegistryError::WorkloadValue)
     }
 
     fn run(
@@ -125,10 +190,12 @@ impl<S: Subsystem> Registered for Entry<S> {
         config: SimConfig,
         workload: &serde_json::Value,
         variant: &str,
-    ) -> Result<Report, String> {
-        let workload: S::Workload =
-            serde_json::from_value(workload.clone()).map_err(|e| format!("workload: {e}"))?;
-        subsystem::run::<S>(config, &workload, variant).map_err(|e| e.to_string())
+    ) -> Result<Report, RegistryError> {
+        Ok(subsystem::run::<S>(
+            config,
+            &typed::<S>(workload)?,
+            variant,
+        )?)
     }
 
     fn shrink_workload(&self, workload: &serde_json::Value) -> Vec<serde_json::Value> {
@@ -146,10 +213,14 @@ impl<S: Subsystem> Registered for Entry<S> {
         config: &RealConfig,
         workload: &serde_json::Value,
         variant: &str,
-    ) -> Result<RealReport, String> {
-        let workload: S::Workload =
-            serde_json::from_value(workload.clone()).map_err(|e| format!("workload: {e}"))?;
-        let variant = subsystem::parse_variant::<S>(variant).map_err(|e| e.to_string())?;
-        real::run(config, move || S::main(workload, variant)).map_err(|e| e.to_string())
+    ) -> Result<RealReport, RegistryError> {
+        let workload = typed::<S>(workload)?;
+        let variant = subsystem::parse_variant::<S>(variant)?;
+        real::run(config, move || S::main(workload, variant)).map_err(RegistryError::RealConfig)
     }
+}
+
+/// The workload as `S`'s struct.
+fn typed<S: Subsystem>(workload: &serde_json::Value) -> Result<S::Workload, RegistryError> {
+    serde_json::from_value(workload.clone()).map_err(RegistryError::Workload)
 }

@@ -8,10 +8,11 @@
 //! itself reproducible.
 
 use crate::failure::{format_hash, Failure};
-use crate::registry::Registered;
+use crate::registry::{Registered, RegistryError};
 use asynclife_sim::explore::shrink::{self, Candidates};
 use asynclife_sim::SimConfig;
 use std::cell::RefCell;
+use std::fmt;
 
 /// What a shrink produced.
 #[derive(Debug)]
@@ -34,20 +35,56 @@ pub struct Shrunk {
     pub runs: u64,
 }
 
+/// Why a failure cannot be shrunk.
+#[derive(Debug)]
+pub enum ShrinkError {
+    /// The failure records no violation: there is nothing to keep while shrinking.
+    NoViolation,
+    /// The file's own run does not show its first violation.
+    DoesNotReproduce,
+    /// The subsystem refuses the file's workload or variant (an edited file).
+    Run(RegistryError),
+}
+
+impl fmt::Display for ShrinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShrinkError::NoViolation => {
+                f.write_str("the failure file records no violation: nothing to shrink")
+            }
+            ShrinkError::DoesNotReproduce => {
+                f.write_str("the failure does not reproduce: replay it to see why")
+            }
+            ShrinkError::Run(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ShrinkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ShrinkError::Run(e) => Some(e),
+            ShrinkError::NoViolation | ShrinkError::DoesNotReproduce => None,
+        }
+    }
+}
+
 /// Shrinks `failure`, a failure of `subsystem`. The failure must reproduce (its replay must
 /// show its first violation).
-pub fn shrink(failure: &Failure, subsystem: &dyn Registered) -> Result<Shrunk, String> {
+pub fn shrink(failure: &Failure, subsystem: &dyn Registered) -> Result<Shrunk, ShrinkError> {
     let target = failure
         .violations
         .first()
         .map(|v| v.kind.clone())
-        .ok_or("the failure file records no violation: nothing to shrink")?;
+        .ok_or(ShrinkError::NoViolation)?;
     let variant = failure.variant.clone().unwrap_or_default();
     // The file's own run first: a workload or variant the subsystem refuses (an edited file)
     // is bad input, said here, before any candidate runs.
-    let original = subsystem.run(failure.replay_config(), &failure.workload, &variant)?;
+    let original = subsystem
+        .run(failure.replay_config(), &failure.workload, &variant)
+        .map_err(ShrinkError::Run)?;
     if !original.has(&target) {
-        return Err("the failure does not reproduce: replay it to see why".into());
+        return Err(ShrinkError::DoesNotReproduce);
     }
     // The workload the candidates run: the shrinker's second step changes it. Every
     // candidate is the subsystem's own smaller workload or the one that just ran.

@@ -5,10 +5,12 @@
 //! never merely the first found in time; a worker that finds a failure stops the seeds above
 //! it, not the ones below.
 
-use crate::registry::Registered;
+use crate::registry::{Registered, RegistryError};
 use crate::scenario::{Expect, Scenario};
 use asynclife_sim::explore::compare_runs;
+use asynclife_sim::subsystem::UnknownVariant;
 use asynclife_sim::{Report, SimConfig, Violation};
+use std::fmt;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -60,6 +62,39 @@ pub struct SweepResult {
     pub warned: Vec<(u64, Violation)>,
 }
 
+/// Why a sweep could not run. Its text is the wrapped error's; [`source`](std::error::Error::source)
+/// gives the wrapped error.
+#[derive(Debug)]
+pub enum SweepError {
+    /// The variant asked for is not one of the subsystem's (checked before any seed runs).
+    UnknownVariant(UnknownVariant),
+    /// A seed could not run: the subsystem refused the scenario's workload.
+    Run {
+        /// The seed.
+        seed: u64,
+        /// What the subsystem said.
+        source: RegistryError,
+    },
+}
+
+impl fmt::Display for SweepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SweepError::UnknownVariant(e) => e.fmt(f),
+            SweepError::Run { source, .. } => source.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SweepError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SweepError::UnknownVariant(e) => Some(e),
+            SweepError::Run { source, .. } => Some(source),
+        }
+    }
+}
+
 /// How many warned seeds a sweep result names.
 pub const WARNED_SEEDS_KEPT: usize = 5;
 
@@ -88,12 +123,20 @@ fn run_seed(
     variant: &str,
     config: &SimConfig,
     options: &SweepOptions,
-) -> Result<Report, String> {
-    let first = subsystem.run(config.clone(), &scenario.workload, variant)?;
+) -> Result<Report, SweepError> {
+    let run = || {
+        subsystem
+            .run(config.clone(), &scenario.workload, variant)
+            .map_err(|source| SweepError::Run {
+                seed: config.seed,
+                source,
+            })
+    };
+    let first = run()?;
     if !options.check_determinism {
         return Ok(first);
     }
-    let second = subsystem.run(config.clone(), &scenario.workload, variant)?;
+    let second = run()?;
     Ok(compare_runs(first, &second))
 }
 
@@ -106,11 +149,11 @@ pub fn sweep(
     subsystem: &dyn Registered,
     options: &SweepOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<SweepResult, String> {
+) -> Result<SweepResult, SweepError> {
     let variant = options.variant.as_deref().unwrap_or(&scenario.variant);
     subsystem
         .check_variant(variant)
-        .map_err(|e| e.to_string())?;
+        .map_err(SweepError::UnknownVariant)?;
     let next = AtomicU64::new(options.seeds.start);
     let stop_above = AtomicU64::new(u64::MAX);
     let done = AtomicU64::new(0);

@@ -177,7 +177,7 @@ fn run_sweep(args: SweepArgs) -> anyhow::Result<Outcome> {
                 check_determinism: false,
             };
             let (result, seconds) = timed(|| sweep(scenario, subsystem, &options, &|_, _| {}));
-            let result = result.map_err(anyhow::Error::msg)?;
+            let result = result?;
             let unexpected = result.seeds_run - result.as_expected;
             Ok((result.seeds_run as f64 / seconds.max(1e-9), unexpected))
         };

@@ -132,7 +132,9 @@ pub fn main(subsystems: &[&'static dyn Registered]) -> ExitCode {
         Ok(Outcome::AsExpected) => ExitCode::SUCCESS,
         Ok(Outcome::Finding) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Not `{e:#}`: our errors' text already includes what they wrap (their
+            // `source()`), which the alternate form would print a second time.
+            eprintln!("error: {e}");
             ExitCode::from(2)
         }
     }

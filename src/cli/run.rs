@@ -49,9 +49,7 @@ pub fn run(args: RunArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
         return run_real(&args, app, &scenario, subsystem, &variant);
     }
     let config = scenario.sim_config(args.seed);
-    let report = subsystem
-        .run(config.clone(), &scenario.workload, &variant)
-        .map_err(anyhow::Error::msg)?;
+    let report = subsystem.run(config.clone(), &scenario.workload, &variant)?;
     match args.trace {
         Some(TraceFormat::Text) => print!("{}", report.trace.to_text()),
         Some(TraceFormat::Json) => println!("{}", report.trace.to_json()),
@@ -115,9 +113,7 @@ fn run_real(
             "real mode: the scenario's fault plan is not injected (faults are simulated only)"
         );
     }
-    let report = subsystem
-        .run_real(&config, &scenario.workload, variant)
-        .map_err(anyhow::Error::msg)?;
+    let report = subsystem.run_real(&config, &scenario.workload, variant)?;
     print_real_summary(&report);
     let expect = match variant == scenario.variant {
         true => scenario.expect.clone(),

@@ -34,7 +34,7 @@ pub fn run(args: ShrinkArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
         .out
         .unwrap_or_else(|| args.failure.with_extension("min.json"));
     let json = serde_json::to_string_pretty(&shrunk.failure)?;
-    write_atomically(&out, (json + "\n").as_bytes()).map_err(anyhow::Error::msg)?;
+    write_atomically(&out, (json + "\n").as_bytes())?;
     println!(
         "shrunk in {} runs: trace events {} -> {}, fault rules {} -> {}, schedule decisions {} -> {}",
         shrunk.runs,
@@ -52,7 +52,7 @@ pub fn run(args: ShrinkArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     if args.scenario {
         let path = out.with_extension("toml");
         let text = crate::scenario::from_failure(&shrunk.failure).map_err(anyhow::Error::msg)?;
-        write_atomically(&path, text.as_bytes()).map_err(anyhow::Error::msg)?;
+        write_atomically(&path, text.as_bytes())?;
         println!("wrote {}", path.display());
     }
     println!("reproduce: {}", report::reproduce_line(app, &out));

@@ -187,8 +187,7 @@ fn sweep_one(
     let result = sweep(&scenario, subsystem, &options, &|done, bad| {
         bar.set_position(done);
         bar.set_message(format!("{bad} unexpected"));
-    })
-    .map_err(anyhow::Error::msg)?;
+    })?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     let (ok, failure_files) = judge(app, &scenario, &variant, &result, &seeds, args.json)?;

@@ -67,9 +67,7 @@ pub fn run(args: TraceArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
             .expect("checked when loaded");
         let variant = args.variant.unwrap_or_else(|| scenario.variant.clone());
         subsystem.check_variant(&variant)?;
-        let report = subsystem
-            .run(scenario.sim_config(args.seed), &scenario.workload, &variant)
-            .map_err(anyhow::Error::msg)?;
+        let report = subsystem.run(scenario.sim_config(args.seed), &scenario.workload, &variant)?;
         (report.trace, report.violations.len())
     };
     let rendered = match args.format {
@@ -80,7 +78,7 @@ pub fn run(args: TraceArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     };
     match &args.out {
         Some(path) => {
-            write_atomically(path, rendered.as_bytes()).map_err(anyhow::Error::msg)?;
+            write_atomically(path, rendered.as_bytes())?;
             eprintln!(
                 "wrote {} ({} events, {violations} violations)",
                 path.display(),

@@ -1,7 +1,7 @@
 //! Reading one scenario file: the TOML format, checked field by field.
 
 use super::error::{key_at_line, line_of, line_of_key, line_of_nth_header, ScenarioError};
-use crate::registry::Registry;
+use crate::registry::{Registry, RegistryError};
 use asynclife_sim::fault::FaultPlan;
 pub use asynclife_sim::SimSection;
 use asynclife_sim::{Policy, SimConfig};
@@ -257,9 +257,10 @@ fn field_in_message(message: &str) -> Option<String> {
 pub(crate) fn workload_value_error(
     path: &Path,
     text: Option<&str>,
-    message: &str,
+    error: &RegistryError,
 ) -> ScenarioError {
-    let message = message.strip_prefix("workload: ").unwrap_or(message);
+    let message = error.to_string();
+    let message = message.strip_prefix("workload: ").unwrap_or(&message);
     let (field, reason) = match message.split_once(": ") {
         Some((field, reason)) if !field.contains(' ') => (field, reason),
         _ => ("", message),
