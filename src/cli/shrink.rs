@@ -51,7 +51,7 @@ pub fn run(args: ShrinkArgs, app: &App<'_>) -> anyhow::Result<Outcome> {
     println!("wrote {}", out.display());
     if args.scenario {
         let path = out.with_extension("toml");
-        let text = crate::scenario::from_failure(&shrunk.failure).map_err(anyhow::Error::msg)?;
+        let text = crate::scenario::from_failure(&shrunk.failure)?;
         write_atomically(&path, text.as_bytes())?;
         println!("wrote {}", path.display());
     }

@@ -3,8 +3,8 @@
 use super::error::{key_at_line, line_of, line_of_key, line_of_nth_header, ScenarioError};
 use crate::registry::{Registry, RegistryError};
 use asynclife_sim::fault::FaultPlan;
+use asynclife_sim::SimConfig;
 pub use asynclife_sim::SimSection;
-use asynclife_sim::{Policy, SimConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -334,67 +334,4 @@ fn check_expect(path: &Path, text: &str, raw: RawExpect) -> Result<Expect, Scena
         .field("expect")
         .at_line(line)),
     }
-}
-
-/// An equivalent scenario file for a (shrunk) failure: its workload, its concrete fault plan,
-/// its schedule as a replay policy, its seed, and its first violation as the expectation.
-pub fn from_failure(failure: &crate::failure::Failure) -> Result<String, String> {
-    let expect = failure
-        .violations
-        .first()
-        .map(|v| v.kind.name().to_string())
-        .ok_or("the failure records no violation")?;
-    let (Some(subsystem), Some(variant)) = (&failure.subsystem, &failure.variant) else {
-        return Err("the failure is a test's, not a scenario's: it has no workload".into());
-    };
-    let from = failure
-        .scenario
-        .as_ref()
-        .map_or_else(|| failure.name(), |s| s.display().to_string());
-    let defaults = SimConfig::default();
-    let sim = SimSection {
-        policy: Some(Policy::Replay(failure.schedule.clone())),
-        max_steps: Some(failure.sim.max_steps),
-        max_virtual_time_ms: Some(failure.sim.max_virtual_time.as_millis() as u64),
-        max_events: (failure.sim.max_events != defaults.max_events)
-            .then_some(failure.sim.max_events),
-        blocked_poll_threshold_ms: Some(failure.sim.blocked_poll_threshold.as_millis() as u64),
-        // The wall-clock settings only when the failure changed them.
-        wall_poll_threshold_ms: (failure.sim.wall_poll_threshold != defaults.wall_poll_threshold)
-            .then_some(failure.sim.wall_poll_threshold.as_millis() as u64),
-        wall_poll_is_finding: failure.sim.wall_poll_is_finding.then_some(true),
-    };
-    let mut doc = toml::Table::new();
-    let mut put = |key: &str, value: Result<toml::Value, toml::ser::Error>| -> Result<(), String> {
-        doc.insert(key.to_string(), value.map_err(|e| format!("{key}: {e}"))?);
-        Ok(())
-    };
-    put("subsystem", Ok(subsystem.as_str().into()))?;
-    put(
-        "description",
-        Ok(format!(
-            "Shrunk from {from} seed {}: must fail with {expect}.",
-            failure.seed
-        )
-        .into()),
-    )?;
-    put("variant", Ok(variant.as_str().into()))?;
-    put("seeds", Ok(1.into()))?;
-    // TOML integers are 64-bit signed: a seed above that cannot be written as one.
-    let first_seed = i64::try_from(failure.seed).map_err(|_| {
-        format!(
-            "seed {} is above {}, the largest integer a TOML file holds: no scenario file can \
-             start at it (the failure file, JSON, replays it)",
-            failure.seed,
-            i64::MAX
-        )
-    })?;
-    put("first_seed", Ok(toml::Value::Integer(first_seed)))?;
-    put("sim", toml::Value::try_from(&sim))?;
-    put("workload", toml::Value::try_from(&failure.workload))?;
-    put("faults", toml::Value::try_from(&failure.sim.faults))?;
-    let mut expect_table = toml::Table::new();
-    expect_table.insert("fails".into(), expect.into());
-    put("expect", Ok(toml::Value::Table(expect_table)))?;
-    toml::to_string(&doc).map_err(|e| e.to_string())
 }

@@ -4,8 +4,10 @@
 
 mod error;
 mod file;
+mod from_failure;
 mod non_finite;
 
 pub use error::ScenarioError;
 pub(crate) use file::workload_value_error;
-pub use file::{from_failure, load, load_dir, parse, Expect, Scenario, SimSection};
+pub use file::{load, load_dir, parse, Expect, Scenario, SimSection};
+pub use from_failure::{from_failure, FromFailureError};
