@@ -20,6 +20,7 @@
 //! }
 //! ```
 
+mod arg_error;
 #[cfg(feature = "reference")]
 mod bench;
 mod failure_input;
@@ -33,6 +34,7 @@ mod trace;
 mod zoo;
 
 use crate::registry::{Registered, Registry};
+pub use arg_error::ArgError;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -183,14 +185,13 @@ fn restore_default_sigpipe() {
 
 /// A count of seeds or of worker threads: zero would run nothing and report on nothing, so it
 /// is bad input (exit code 2), as an empty `--seed-range` is.
-fn count<T>(text: &str) -> Result<T, String>
+fn count<T>(text: &str) -> Result<T, ArgError>
 where
-    T: std::str::FromStr + PartialEq + From<u8>,
-    T::Err: std::fmt::Display,
+    T: std::str::FromStr<Err = std::num::ParseIntError> + PartialEq + From<u8>,
 {
-    let n: T = text.parse().map_err(|e| format!("'{text}': {e}"))?;
+    let n: T = ArgError::number(text)?;
     if n == T::from(0) {
-        return Err("must be at least 1".to_string());
+        return Err(ArgError::Zero);
     }
     Ok(n)
 }

@@ -1,7 +1,7 @@
 //! `asynclife sweep SCENARIO|DIR...`: many seeds per scenario, a progress bar, a summary
 //! table, a failure file and a reproduce line for every unexpected outcome.
 
-use super::{report, App, Outcome};
+use super::{report, App, ArgError, Outcome};
 use crate::scenario::{self, Expect, Scenario};
 use crate::sweep::{sweep, SweepOptions, SweepResult};
 use clap::Args;
@@ -43,28 +43,26 @@ pub struct SweepArgs {
     check_determinism: bool,
 }
 
-fn parse_range(text: &str) -> Result<Range<u64>, String> {
-    let (a, b) = text
-        .split_once("..")
-        .ok_or_else(|| format!("expected A..B, got '{text}'"))?;
-    let a: u64 = a.parse().map_err(|e| format!("'{a}': {e}"))?;
-    let b: u64 = b.parse().map_err(|e| format!("'{b}': {e}"))?;
-    if a >= b {
-        return Err(format!("the range {a}..{b} is empty"));
+fn parse_range(text: &str) -> Result<Range<u64>, ArgError> {
+    let (a, b) = text.split_once("..").ok_or_else(|| ArgError::NotARange {
+        text: text.to_string(),
+    })?;
+    let (start, end) = (ArgError::number(a)?, ArgError::number(b)?);
+    if start >= end {
+        return Err(ArgError::EmptyRange { start, end });
     }
-    Ok(a..b)
+    Ok(start..end)
 }
 
-fn parse_shard(text: &str) -> Result<(u64, u64), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("expected I/N, got '{text}'"))?;
-    let i: u64 = i.parse().map_err(|e| format!("'{i}': {e}"))?;
-    let n: u64 = n.parse().map_err(|e| format!("'{n}': {e}"))?;
-    if n == 0 || i >= n {
-        return Err(format!("shard {i}/{n}: need 0 <= I < N"));
+fn parse_shard(text: &str) -> Result<(u64, u64), ArgError> {
+    let (i, n) = text.split_once('/').ok_or_else(|| ArgError::NotAShard {
+        text: text.to_string(),
+    })?;
+    let (index, count) = (ArgError::number(i)?, ArgError::number(n)?);
+    if count == 0 || index >= count {
+        return Err(ArgError::NoSuchShard { index, count });
     }
-    Ok((i, n))
+    Ok((index, count))
 }
 
 /// The seeds of shard `i` of `n` within `range`: contiguous blocks, so that the shards
@@ -371,10 +369,24 @@ mod tests {
     #[test]
     fn ranges_and_shards_are_parsed_strictly() {
         assert_eq!(parse_range("5..9"), Ok(5..9));
-        assert!(parse_range("9..5").is_err());
+        assert_eq!(
+            parse_range("9..5"),
+            Err(ArgError::EmptyRange { start: 9, end: 5 })
+        );
         assert!(parse_range("9").is_err());
+        assert!(matches!(
+            parse_range("5..x"),
+            Err(ArgError::NotANumber { text, .. }) if text == "x"
+        ));
         assert_eq!(parse_shard("1/4"), Ok((1, 4)));
-        assert!(parse_shard("4/4").is_err());
+        assert_eq!(
+            parse_shard("4/4"),
+            Err(ArgError::NoSuchShard { index: 4, count: 4 })
+        );
         assert!(parse_shard("0/0").is_err());
+        assert_eq!(
+            parse_shard("0/0").unwrap_err().to_string(),
+            "shard 0/0: need 0 <= I < N"
+        );
     }
 }
