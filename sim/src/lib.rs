@@ -13,7 +13,8 @@
 //! - [`trace`]: events, the trace hash, renderers;
 //! - [`fault`], [`world`]: fault plans; the simulated process table and key-value store;
 //! - [`subsystem`]: the contract a reference subsystem implements to be run by the harness, and
-//!   [`ScenarioFile`], its scenario files as its own tests read them;
+//!   [`ScenarioFile`], the scenario-file schema that its own tests and the harness's loader
+//!   both read;
 //! - `real` (feature `real`): real mode, the same code on real tokio with real processes and
 //!   Redis;
 //! - [`explore`]: many seeds of a test's own code ([`Check`], [`check_random`],

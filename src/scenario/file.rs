@@ -3,8 +3,8 @@
 use super::error::{key_at_line, line_of, line_of_key, line_of_nth_header, ScenarioError};
 use crate::registry::{Registry, RegistryError};
 use asynclife_sim::fault::FaultPlan;
-use asynclife_sim::SimConfig;
 pub use asynclife_sim::SimSection;
+use asynclife_sim::{ExpectTable, ScenarioFile, SimConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -37,34 +37,10 @@ impl Expect {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExpect {
-    verdict: Option<String>,
-    fails: Option<String>,
-    #[serde(default)]
-    also: Vec<String>,
-}
-
-/// The file as TOML gives it, before the checks that need the registry.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScenario {
-    subsystem: toml::Spanned<String>,
-    description: String,
-    variant: Option<toml::Spanned<String>>,
-    seeds: Option<u64>,
-    first_seed: Option<u64>,
-    #[serde(default)]
-    sim: SimSection,
-    /// Checked against the subsystem's struct by the registry.
-    #[serde(default)]
-    #[allow(dead_code)]
-    workload: Option<toml::Value>,
-    #[serde(default)]
-    faults: FaultPlan,
-    expect: RawExpect,
-}
+/// The file as the one schema (the engine's [`ScenarioFile`]) gives it, before the checks
+/// that need the registry. The workload is left as TOML: the registry reads it from the text
+/// into the subsystem's struct, so that its errors keep their position.
+type File = ScenarioFile<Option<toml::Value>>;
 
 /// A scenario, checked and ready to run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,56 +118,47 @@ fn collect_toml(dir: &Path, into: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Parses and checks scenario text; `path` is for the messages.
 pub fn parse(path: &Path, text: &str, registry: Registry<'_>) -> Result<Scenario, ScenarioError> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    let file: File = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
     let document: toml::Table = text.parse().map_err(|e| toml_error(path, text, &e))?;
     super::non_finite::check(path, text, &document)?;
-    let subsystem_name = raw.subsystem.get_ref().clone();
     let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
-    let subsystem = registry.find(&subsystem_name).ok_or_else(|| {
-        ScenarioError::new(
-            path,
-            format!(
-                "unknown subsystem '{subsystem_name}' (known: {})",
-                registry.names().join(", ")
-            ),
-        )
-        .field("subsystem")
-        .at_line(at(raw.subsystem.span()))
+    let subsystem = registry.get(file.subsystem()).map_err(|e| {
+        ScenarioError::new(path, e.to_string())
+            .field("subsystem")
+            .at_line(at(file.subsystem_span()))
     })?;
-    let variant = match &raw.variant {
-        Some(v) => {
-            subsystem.check_variant(v.get_ref()).map_err(|e| {
-                ScenarioError::new(path, e.to_string())
-                    .field("variant")
-                    .at_line(at(v.span()))
-            })?;
-            v.get_ref().clone()
-        }
-        None => asynclife_sim::subsystem::FIXED.to_string(),
-    };
+    // The default variant (`fixed`, which every subsystem has) is the schema's.
+    if let Some(span) = file.variant_span() {
+        subsystem.check_variant(file.variant()).map_err(|e| {
+            ScenarioError::new(path, e.to_string())
+                .field("variant")
+                .at_line(at(span))
+        })?;
+    }
     let workload = subsystem
         .parse_workload(text)
         .map_err(|e| workload_error(path, text, &e))?;
     subsystem
         .validate_workload(&workload)
         .map_err(|e| workload_value_error(path, Some(text), &e))?;
-    check_faults(path, text, &raw.faults)?;
-    let expect = check_expect(path, text, raw.expect)?;
-    if let Some(problem) = asynclife_sim::seeds_problem(raw.seeds) {
+    check_faults(path, text, &file.faults)?;
+    let (name, variant) = (file.subsystem().to_string(), file.variant().to_string());
+    let expect = check_expect(path, text, file.expect)?;
+    if let Some(problem) = asynclife_sim::seeds_problem(file.seeds) {
         return Err(ScenarioError::new(path, problem.to_string())
             .field("seeds")
             .at_line(line_of_key(text, "seeds")));
     }
     let scenario = Scenario {
         path: path.to_path_buf(),
-        subsystem: subsystem_name,
-        description: raw.description,
+        subsystem: name,
+        description: file.description,
         variant,
-        seeds: raw.seeds.unwrap_or(100),
-        first_seed: raw.first_seed.unwrap_or(0),
-        sim: raw.sim,
+        seeds: file.seeds.unwrap_or(100),
+        first_seed: file.first_seed.unwrap_or(0),
+        sim: file.sim,
         workload,
-        faults: raw.faults,
+        faults: file.faults,
         expect,
     };
     scenario.sim_config(0).validate().map_err(|e| {
@@ -300,7 +267,7 @@ fn check_faults(path: &Path, text: &str, faults: &FaultPlan) -> Result<(), Scena
     })
 }
 
-fn check_expect(path: &Path, text: &str, raw: RawExpect) -> Result<Expect, ScenarioError> {
+fn check_expect(path: &Path, text: &str, raw: ExpectTable) -> Result<Expect, ScenarioError> {
     let line = line_of_key(text, "expect");
     if !raw.also.is_empty() && raw.fails.is_none() {
         return Err(ScenarioError::new(
