@@ -61,6 +61,8 @@ mod scaled_clock;
 mod scenario_file;
 pub mod subsystem;
 pub mod testing;
+#[doc(hidden)]
+pub mod variant_catalogue;
 pub mod time;
 pub mod tokio;
 pub mod trace;

@@ -2,9 +2,7 @@
 //! (`as-documented`), and each defect of seed 000, chosen at run time; and their catalogue,
 //! with the names of the invariants it cites.
 
-use asynclife_sim::subsystem::{variant_named, VariantInfo, AS_DOCUMENTED, FIXED};
-use std::fmt;
-use std::str::FromStr;
+use asynclife_sim::subsystem::{VariantInfo, AS_DOCUMENTED, FIXED};
 
 // The invariants' names, numbered as in the `invariants` module, which checks them: the
 // catalogue below cites them, so they live here and `invariants` imports them.
@@ -70,33 +68,11 @@ impl Variant {
     pub fn has(self, defect: Variant) -> bool {
         self == defect
     }
-
-    /// The variant's catalogue entry.
-    pub fn info(self) -> &'static VariantInfo {
-        &VARIANTS[self as usize]
-    }
-
-    /// The name used on the command line and in scenario files.
-    pub fn name(self) -> &'static str {
-        self.info().name
-    }
 }
 
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+asynclife_sim::variant_catalogue!(Variant, subsystem: "actions", all: Variant::ALL, catalogue: VARIANTS);
 
 pub use asynclife_sim::subsystem::UnknownVariant;
-
-impl FromStr for Variant {
-    type Err = UnknownVariant;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        variant_named("actions", s, &Variant::ALL, VARIANTS)
-    }
-}
 
 /// The catalogue, in [`Variant::ALL`] order: name, seed section, summary, and the invariant
 /// that catches it.

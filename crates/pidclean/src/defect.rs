@@ -4,9 +4,7 @@
 //! A variant is a set of [`Defect`]s; the reference code asks `variant.has(Defect::X)` at the
 //! one place where that defect lives, and that branch cites its seed section.
 
-use asynclife_sim::subsystem::{variant_named, VariantInfo};
-use std::fmt;
-use std::str::FromStr;
+use asynclife_sim::subsystem::VariantInfo;
 
 /// One run-time variant of the orchestrator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,37 +82,11 @@ impl Variant {
             Variant::SerialCleanup => defect == Defect::SerialCleanup,
         }
     }
-
-    /// The name used on the command line and in scenario files.
-    pub fn name(self) -> &'static str {
-        self.info().name
-    }
-
-    /// This variant's catalogue entry.
-    pub fn info(self) -> &'static VariantInfo {
-        let index = Variant::ALL
-            .iter()
-            .position(|v| *v == self)
-            .expect("ALL lists every variant");
-        &CATALOGUE[index]
-    }
 }
 
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+asynclife_sim::variant_catalogue!(Variant, subsystem: "pidclean", all: Variant::ALL, catalogue: CATALOGUE);
 
 pub use asynclife_sim::subsystem::UnknownVariant;
-
-impl FromStr for Variant {
-    type Err = UnknownVariant;
-
-    fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
-        variant_named("pidclean", name, &Variant::ALL, CATALOGUE)
-    }
-}
 
 /// The catalogue, in the order of [`Variant::ALL`].
 pub static CATALOGUE: &[VariantInfo] = &[

@@ -4,9 +4,7 @@
 //! Each defect is one commented branch in the reference code that cites its seed section;
 //! search for `Variant::<Name>` to find it.
 
-use asynclife_sim::subsystem::{variant_named, VariantInfo, AS_DOCUMENTED, FIXED};
-use std::fmt;
-use std::str::FromStr;
+use asynclife_sim::subsystem::{VariantInfo, AS_DOCUMENTED, FIXED};
 
 /// Which version of the reference implementation runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -110,37 +108,11 @@ impl Variant {
     pub fn has(self, defect: Variant) -> bool {
         self == defect
     }
-
-    /// The catalogue entry.
-    pub fn info(self) -> &'static VariantInfo {
-        let index = ALL
-            .iter()
-            .position(|v| *v == self)
-            .expect("ALL lists every variant");
-        &VARIANTS[index]
-    }
-
-    /// The name used on the command line and in scenario files.
-    pub fn name(self) -> &'static str {
-        self.info().name
-    }
 }
 
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+asynclife_sim::variant_catalogue!(Variant, subsystem: "rag", all: ALL, catalogue: VARIANTS);
 
 pub use asynclife_sim::subsystem::UnknownVariant;
-
-impl FromStr for Variant {
-    type Err = UnknownVariant;
-
-    fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
-        variant_named("rag", name, &ALL, VARIANTS)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -5,12 +5,10 @@
 use crate::dispatcher::{Bug, Config, Delivery, Dispatcher, Endpoint};
 use asynclife_sim::check;
 use asynclife_sim::rt;
-use asynclife_sim::subsystem::{variant_named, Subsystem, UnknownVariant, VariantInfo, FIXED};
+use asynclife_sim::subsystem::{Subsystem, VariantInfo, FIXED};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,23 +28,11 @@ pub enum Variant {
     LoseInFlight,
 }
 
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Variant::Fixed => FIXED,
-            Variant::LoseInFlight => LOSE_IN_FLIGHT,
-        })
-    }
-}
+/// Every variant, in the catalogue's order.
+const ALL: [Variant; 2] = [Variant::Fixed, Variant::LoseInFlight];
 
-impl FromStr for Variant {
-    type Err = UnknownVariant;
-
-    fn from_str(name: &str) -> Result<Variant, UnknownVariant> {
-        let all = [Variant::Fixed, Variant::LoseInFlight];
-        variant_named(Webhooks::NAME, name, &all, &VARIANTS)
-    }
-}
+// `info()`, `name()`, `Display` and `FromStr` from the catalogue (`VARIANTS`, below).
+asynclife_sim::variant_catalogue!(Variant, subsystem: Webhooks::NAME, all: ALL, catalogue: &VARIANTS);
 
 /// One run's shape, as a scenario file's `[workload]` gives it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
