@@ -48,7 +48,9 @@ pub struct ScenarioFile<W> {
 
 /// The `[expect]` table: a verdict, or the invariant that must fire.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// serde names the type in a mistyped `expect`'s message: the name the harness's loader gave
+// it before the two schemas were one, so that its messages stay as they were.
+#[serde(deny_unknown_fields, expecting = "struct RawExpect")]
 pub struct ExpectTable {
     /// `pass`, when no violation may occur.
     #[serde(default)]
