@@ -61,11 +61,11 @@ mod scaled_clock;
 mod scenario_file;
 pub mod subsystem;
 pub mod testing;
-#[doc(hidden)]
-pub mod variant_catalogue;
 pub mod time;
 pub mod tokio;
 pub mod trace;
+#[doc(hidden)]
+pub mod variant_catalogue;
 pub mod world;
 
 pub use asynclife_sim_macros::{select, test};

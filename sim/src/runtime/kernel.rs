@@ -4,8 +4,7 @@
 //! Invariants:
 //! 1. The state is never borrowed while a task's future is polled or dropped: both may call
 //!    back into the kernel (spawn, timers, a dropped handle reporting a lost panic). Nor is it
-//!    borrowed twice: other code that runs under a borrow runs with it lent (`speedups/`'s
-//!    `StateCell`).
+//!    borrowed twice: other code that runs under a borrow runs with it lent (`state_cell.rs`).
 //! 2. Task ids are the spawn order; they are never reused within a run.
 //! 3. A task is in `runnable` at most once (`scheduled` says whether it is).
 
@@ -15,10 +14,12 @@ use super::join_state::JoinState;
 use super::policy::Scheduler;
 use super::run_queue::RunQueue;
 use super::spare::Spare;
-use super::speedups::{push_in_place, StateCell, WordList};
+use super::speedups::push_in_place;
+use super::state_cell::StateCell;
 use super::task_slot::TaskSlot;
 use super::timers::Timers;
 use super::wall::WallWatch;
+use super::word_list::WordList;
 use super::world_state::WorldState;
 use crate::check::Invariant;
 use crate::check::{TaskRef, Violation, ViolationKind};

@@ -30,7 +30,7 @@ pub(crate) fn install_quiet_hook() {
                 LAST_LOCATION.with_borrow_mut(|last| *last = location);
             } else {
                 // The kernel may hold its state (a panic in its own code): whatever the hook
-                // does, it must not reach the state meanwhile (see `speedups/fast/state_cell.rs`).
+                // does, it must not reach the state meanwhile (see `state_cell.rs`).
                 match super::context::with_current(|kernel| kernel.state.lend(|| previous(info))) {
                     Some(()) => {}
                     None => previous(info),

@@ -97,7 +97,7 @@ impl Timers {
                 let s = &mut self.slots[slot as usize];
                 s.seq = seq;
                 // A free slot's entry is empty. Were it not, its waker would leak rather than
-                // be dropped here, with the kernel's state borrowed (see `speedups/fast/state_cell.rs`).
+                // be dropped here, with the kernel's state borrowed (see `state_cell.rs`).
                 debug_assert!(s.entry.is_none());
                 std::mem::forget(s.entry.replace(entry));
                 slot

@@ -100,7 +100,7 @@ pub(crate) fn wake_from_kernel(kernel: &Kernel, waker: Waker) {
 }
 
 /// As `wake_from_kernel`, with the state held (a timer firing): any other waker is woken with
-/// the state lent (see `speedups/fast/state_cell.rs`).
+/// the state lent (see `state_cell.rs`).
 #[inline]
 pub(crate) fn wake_under_state(kernel: &Kernel, waker: Waker) {
     match own_task(kernel, &waker) {

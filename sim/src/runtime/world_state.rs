@@ -15,7 +15,7 @@ pub(crate) struct WorldState {
     /// Tasks waiting for a process to change state.
     waiters: BTreeMap<Pid, Vec<Waker>>,
     /// Waiters whose process changed, for whoever holds the state to wake (a waker may be
-    /// code that is not the kernel's: see `speedups/fast/state_cell.rs`).
+    /// code that is not the kernel's: see `state_cell.rs`).
     to_wake: Vec<Waker>,
     /// Time-triggered process crashes of the fault plan, earliest first.
     pub(crate) timed_crashes: VecDeque<TimedCrash>,

@@ -5,9 +5,7 @@ macro_rules! contract {
     ($side:ident, keeps: $keeps:expr) => {
         mod $side {
             use super::super::$side::push_in_place::push_in_place;
-            use super::super::$side::state_cell::StateCell;
             use super::super::$side::task_future::TaskFuture;
-            use super::super::$side::word_list::WordList;
             use super::super::$side::{current, kept};
             use crate::runtime::kernel::Kernel;
             use crate::SimConfig;
@@ -17,44 +15,6 @@ macro_rules! contract {
             use std::pin::Pin;
             use std::rc::Rc;
             use std::task::{Context, Poll, Waker};
-
-            #[test]
-            fn a_borrow_while_lent_panics_and_the_flag_comes_back_after_a_panic() {
-                let cell = StateCell::new(1);
-                let guard = cell.borrow_mut();
-                let inner = catch_unwind(AssertUnwindSafe(|| {
-                    cell.lend(|| drop(cell.borrow_mut()));
-                }));
-                assert!(inner.is_err(), "a borrow while lent panics");
-                drop(guard);
-                *cell.borrow_mut() += 1;
-                assert_eq!(cell.into_inner(), 2);
-            }
-
-            #[test]
-            #[cfg(debug_assertions)]
-            #[should_panic(expected = "already borrowed")]
-            fn a_nested_borrow_panics() {
-                let cell = StateCell::new(0);
-                let _outer = cell.borrow_mut();
-                let _inner = cell.borrow_mut();
-            }
-
-            #[test]
-            fn a_word_list_keeps_its_words_in_order() {
-                let list = WordList::new(vec![1u32]);
-                list.with(|words| words.push(2));
-                assert_eq!(list.with(|words| words.len()), 2);
-                assert_eq!(list.into_inner(), vec![1, 2]);
-            }
-
-            #[test]
-            #[cfg(debug_assertions)]
-            #[should_panic(expected = "re-entered")]
-            fn a_word_list_entered_twice_panics() {
-                let list = WordList::new(vec![0u32]);
-                list.with(|_| list.with(|_| ()));
-            }
 
             /// A future that counts its polls and drops and holds `N` bytes.
             struct Probe<const N: usize> {

@@ -1,10 +1,8 @@
-//! The engine's speed-ups, fenced in one module: the recyclers and unchecked cells of the hot
-//! path, each with a plain twin that feature `plain-engine` runs instead.
+//! The engine's speed-ups, fenced in one module: the recyclers and unchecked pointers of the
+//! hot path, each with a plain twin that feature `plain-engine` runs instead.
 //!
 //! | piece | fast (`fast/`) | plain (`plain/`) |
 //! |---|---|---|
-//! | [`StateCell`] | `UnsafeCell`, nested borrows checked in debug builds | `RefCell` |
-//! | [`WordList`] | `UnsafeCell`, re-entry checked in debug builds | `RefCell<Vec<T>>` |
 //! | [`TaskFuture`] | a block recycled by size class, polled in place | `Rc<RefCell<Pin<Box<..>>>>` |
 //! | [`kept`] | buffers handed from one run to the next on a thread | nothing kept |
 //! | [`push_in_place`] | written into the vector's spare capacity | `Vec::push` |
@@ -15,6 +13,11 @@
 //! every seed the same trace. `tests/engine_fast_vs_plain.rs` in the workspace checks that on
 //! every scenario's first seeds, and CI runs it both ways; the contract tests below run both
 //! sides in every build. Both sides are compiled in every build, so the plain one cannot rot.
+//!
+//! Each stays because the storm bench shows it pays (`benches/README.md`, "The speed-ups, fast
+//! against plain"). The kernel's state cell and its word lists were unchecked cells here
+//! too, until that bench showed no difference: they are `RefCell`s now (`state_cell.rs`,
+//! `word_list.rs`), in every build.
 //!
 //! What stays outside, and why: `waker.rs` builds `RawWaker`s (a waker that is a (run, task)
 //! word has no safe constructor), `join.rs` casts a task's output back to its type (checked by
@@ -34,23 +37,11 @@ use plain as chosen;
 pub(crate) use chosen::current;
 pub(crate) use chosen::kept;
 pub(crate) use chosen::push_in_place::push_in_place;
-pub(crate) use chosen::state_cell::StateCell;
 pub(crate) use chosen::task_future::TaskFuture;
-pub(crate) use chosen::word_list::WordList;
 
 /// Whether this build runs the engine's plain side (feature `plain-engine`) instead of its
 /// speed-ups.
 pub const PLAIN_ENGINE: bool = cfg!(feature = "plain-engine");
-
-/// The panic of a borrow of the kernel's state while it is lent, on either side.
-#[cold]
-#[inline(never)]
-fn reached_while_lent() -> ! {
-    panic!(
-        "the simulation was reached from a waker or an inspection closure while the engine was \
-         using its state; wakers and `inspect` closures must not call into `rt`"
-    )
-}
 
 #[cfg(test)]
 mod contract_tests;

@@ -7,6 +7,4 @@
 pub(crate) mod current;
 pub(crate) mod kept;
 pub(crate) mod push_in_place;
-pub(crate) mod state_cell;
 pub(crate) mod task_future;
-pub(crate) mod word_list;
