@@ -99,6 +99,21 @@ fn a_wrong_type_is_named_with_its_line() {
 }
 
 #[test]
+fn an_expect_that_is_not_a_table_says_what_it_should_be() {
+    let text = GOOD
+        .replace("seeds = 3", "seeds = 3\nexpect = 3")
+        .replace("[expect]\nverdict = \"pass\"\n", "");
+    let e = error("expect-not-a-table", &text);
+    assert_eq!(e.field.as_deref(), Some("expect"), "{e}");
+    assert_eq!(e.line, Some(4), "{e}");
+    assert!(
+        e.message
+            .contains("expected an [expect] table: verdict = \"pass\", or fails = \"<check>\""),
+        "{e}"
+    );
+}
+
+#[test]
 fn zero_seeds_is_named_with_its_line() {
     let e = error("zero-seeds", &GOOD.replace("seeds = 3", "seeds = 0"));
     assert_eq!(e.field.as_deref(), Some("seeds"), "{e}");

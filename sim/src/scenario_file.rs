@@ -48,9 +48,12 @@ pub struct ScenarioFile<W> {
 
 /// The `[expect]` table: a verdict, or the invariant that must fire.
 #[derive(Clone, Debug, Deserialize)]
-// serde names the type in a mistyped `expect`'s message: the name the harness's loader gave
-// it before the two schemas were one, so that its messages stay as they were.
-#[serde(deny_unknown_fields, expecting = "struct RawExpect")]
+// What a mistyped `expect` (`expect = 3`) is told it should be; serde would name the Rust
+// type.
+#[serde(
+    deny_unknown_fields,
+    expecting = "an [expect] table: verdict = \"pass\", or fails = \"<check>\""
+)]
 pub struct ExpectTable {
     /// `pass`, when no violation may occur.
     #[serde(default)]
